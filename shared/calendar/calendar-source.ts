@@ -1,0 +1,71 @@
+import type { Result } from '../errors.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
+
+/**
+ * The port to Exchange. Graph and EWS implement it; nothing above knows which is in use.
+ * Methods take many mailboxes at once so an adapter can batch ($batch, or one SOAP call);
+ * each mailbox gets its own result, so one unreadable calendar never fails the others.
+ */
+export interface CalendarSource {
+  readonly kind: 'graph' | 'ews';
+
+  /** Writes SPEC §6's "Starting …", "Using … URL: …", "Connected to …" lines; throws AppError when it cannot. */
+  connect(log: AdminLog): Promise<void>;
+
+  readCalendars(
+    mailboxes: readonly Mailbox[],
+    window: CalendarWindow,
+  ): Promise<ReadonlyMap<string, Result<MailboxCalendar>>>;
+
+  readOutOfOffice(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<MailboxOutOfOffice>>>;
+
+  /**
+   * Creates the change subscription of each mailbox, or renews it when `existing` still lives.
+   * Keyed by userId.
+   */
+  subscribe(
+    requests: readonly SubscribeRequest[],
+  ): Promise<ReadonlyMap<string, Result<CalendarSubscription>>>;
+
+  /** Deletes a subscription; a subscription that is already gone is not an error. */
+  unsubscribe(subscription: CalendarSubscription): Promise<void>;
+}
+
+export interface Mailbox {
+  /** The PHONE-LiNK user id. */
+  readonly userId: string;
+  readonly email: string;
+}
+
+export interface CalendarWindow {
+  readonly start: Instant;
+  readonly end: Instant;
+}
+
+export interface MailboxCalendar {
+  readonly appointments: readonly Appointment[];
+}
+
+export interface MailboxOutOfOffice {
+  readonly outOfOffice: OutOfOffice;
+  /** The mailbox time zone, Windows or IANA name, as Exchange reports it. */
+  readonly timeZone: string;
+}
+
+export interface SubscribeRequest {
+  readonly mailbox: Mailbox;
+  readonly existing: CalendarSubscription | null;
+}
+
+export interface CalendarSubscription {
+  readonly id: string;
+  readonly userId: string;
+  readonly source: 'graph' | 'ews';
+  /** When Exchange drops it unless renewed; null for EWS push (kept alive by status pings). */
+  readonly expiresAt: Instant | null;
+  /** Graph: the random secret Graph echoes in each notification. */
+  readonly clientState: string | null;
+  /** EWS: the last watermark seen, to resume after an outage. */
+  readonly watermark: string | null;
+}

@@ -1,0 +1,46 @@
+/**
+ * Our errors carry a stable code (for logs, metrics and tests) and their cause. `safeMessage`
+ * is what may be shown to an administrator or written to the log: it never holds a secret.
+ */
+export type ErrorCode =
+  | 'config.invalid'
+  | 'input.invalid'
+  | 'input.too_large'
+  | 'auth.unauthorized'
+  | 'exchange.unreachable'
+  | 'exchange.unauthorized'
+  | 'exchange.throttled'
+  | 'exchange.mailbox_not_found'
+  | 'exchange.protocol'
+  | 'phonelink.unreachable'
+  | 'phonelink.unauthorized'
+  | 'phonelink.user_gone'
+  | 'phonelink.protocol'
+  | 'storage.unavailable'
+  | 'storage.conflict'
+  | 'internal';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Seconds the caller should wait before trying again, when the far side said so. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    safeMessage: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(safeMessage, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** A value for expected failures: parsing input, answers we can name. Throws are for bugs and outages. */
+export type Result<T, E = AppError> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const fail = <E>(error: E): Result<never, E> => ({ ok: false, error });

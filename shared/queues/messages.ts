@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Queue names (lower-case, as Azure requires). Poison queues are `<name>-poison`. */
+export const QUEUES = {
+  /** Read one or more users' calendars and out-of-office from Exchange, store, (re)subscribe. */
+  calendarSync: 'calendar-sync',
+  /** Recompute one user's presence, push on change, schedule the next transition. */
+  presence: 'presence',
+  /** Directory sync and fan-out (start-up, weekly, Force now). */
+  scan: 'scan',
+} as const;
+
+export const calendarSyncMessage = z.object({
+  userIds: z.array(z.string().min(1)).min(1).max(20),
+  reason: z.enum(['scan', 'notification', 'resync', 'force', 'refresh-oof']),
+  /** Only the out-of-office setting (the periodic refresh), not the calendar. */
+  outOfOfficeOnly: z.boolean().default(false),
+});
+export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
+
+export const presenceMessage = z.object({
+  userId: z.string().min(1),
+  reason: z.enum(['calendar-changed', 'transition', 'override', 'retry', 'scan']),
+  /** For 'transition': the instant this wake-up is for (epoch ms). */
+  wakeAt: z.number().int().nullable().default(null),
+});
+export type PresenceMessage = z.infer<typeof presenceMessage>;
+
+export const scanMessage = z.object({
+  reason: z.enum(['startup', 'weekly', 'force']),
+});
+export type ScanMessage = z.infer<typeof scanMessage>;
+
+export interface WorkQueues {
+  /** `delaySeconds` makes the message visible later (at most 7 days). */
+  send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds?: number): Promise<void>;
+}

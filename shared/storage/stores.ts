@@ -1,0 +1,102 @@
+import type { CalendarSubscription, CalendarWindow } from '../calendar/calendar-source.ts';
+import type { Appointment, Instant, OutOfOffice, Override } from '../presence/model.ts';
+
+/**
+ * What the service keeps in Azure Table storage. These are ports: `table-stores.ts` implements
+ * them over @azure/data-tables. Every write is idempotent; records that several workers may
+ * touch carry an etag for optimistic concurrency.
+ */
+
+export interface UserRecord {
+  /** The PHONE-LiNK user id. */
+  readonly id: string;
+  readonly name: string;
+  readonly email: string | null;
+  /** Calendar Integration ticked and an email address: the service manages this user. */
+  readonly integrated: boolean;
+  /** Why a PHONE-LiNK user is not integrated, or why we stopped managing them (404). */
+  readonly skipReason: string | null;
+  readonly updatedAt: Instant;
+}
+
+export interface UserStore {
+  list(): Promise<readonly UserRecord[]>;
+  get(id: string): Promise<UserRecord | null>;
+  /** Replaces the directory: users not in `users` are removed. */
+  replaceAll(users: readonly UserRecord[]): Promise<void>;
+  put(user: UserRecord): Promise<void>;
+}
+
+/** What the service knows of one mailbox: the window's appointments and the out-of-office setting. */
+export interface StoredCalendar {
+  readonly userId: string;
+  readonly appointments: readonly Appointment[];
+  readonly window: CalendarWindow | null;
+  readonly calendarReadAt: Instant | null;
+  /** What made us read it: 'scan', 'notification', 'resync', 'force' … shown as "why" to administrators. */
+  readonly calendarReadBecause: string | null;
+  readonly outOfOffice: OutOfOffice;
+  readonly timeZone: string;
+  readonly outOfOfficeReadAt: Instant | null;
+  /** The last read failure, readable, no secret; null once a read succeeds. */
+  readonly lastError: string | null;
+}
+
+export interface CalendarStore {
+  get(userId: string): Promise<StoredCalendar | null>;
+  saveAppointments(
+    userId: string,
+    window: CalendarWindow,
+    appointments: readonly Appointment[],
+    meta: { readonly readAt: Instant; readonly because: string },
+  ): Promise<void>;
+  saveOutOfOffice(userId: string, outOfOffice: OutOfOffice, timeZone: string, readAt: Instant): Promise<void>;
+  saveError(userId: string, message: string): Promise<void>;
+  delete(userId: string): Promise<void>;
+}
+
+/** The wire body of SPEC §4 without `sequence`. */
+export interface PresenceBody {
+  readonly availability: 'Available' | 'Meeting' | 'OutOfOffice';
+  readonly greeting: 'standard' | 'absence';
+  readonly until: string | null;
+  readonly note: string | null;
+  readonly absence: { readonly message: string | null; readonly returnsAt: string | null } | null;
+  readonly source: 'calendar' | 'override';
+}
+
+export interface PresenceRecord {
+  readonly userId: string;
+  /** The last body PHONE-LiNK accepted (or superseded with 409). */
+  readonly lastPushed: PresenceBody | null;
+  readonly lastPushedAt: Instant | null;
+  /** The last sequence used; the next push uses a higher one. */
+  readonly sequence: number;
+  readonly override: Override | null;
+  /** The instant the next scheduled recalculation is for, so schedules do not pile up. */
+  readonly wakeAt: Instant | null;
+  readonly lastNotificationAt: Instant | null;
+  readonly etag: string | null;
+}
+
+export interface PresenceStore {
+  get(userId: string): Promise<PresenceRecord | null>;
+  /** Writes when `record.etag` still matches (null: must not exist yet); false when someone else won. */
+  save(record: PresenceRecord): Promise<boolean>;
+  list(): Promise<readonly PresenceRecord[]>;
+  delete(userId: string): Promise<void>;
+}
+
+export interface SubscriptionStore {
+  getByUser(userId: string): Promise<CalendarSubscription | null>;
+  getById(subscriptionId: string): Promise<CalendarSubscription | null>;
+  put(subscription: CalendarSubscription): Promise<void>;
+  delete(subscription: CalendarSubscription): Promise<void>;
+  list(): Promise<readonly CalendarSubscription[]>;
+}
+
+/** Settings an administrator changes at run time (SPEC §5 PUT /api/settings); never secrets. */
+export interface RuntimeSettingsStore {
+  get(): Promise<Readonly<Record<string, string | number | boolean>>>;
+  put(values: Readonly<Record<string, string | number | boolean>>): Promise<void>;
+}
