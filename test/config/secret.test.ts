@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { inspect } from 'node:util';
 import { describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import { Secret } from '../../shared/config/secret.ts';
 
 describe('§6 no secret ever appears in the log', () => {
