@@ -100,3 +100,31 @@ export interface RuntimeSettingsStore {
   get(): Promise<Readonly<Record<string, string | number | boolean>>>;
   put(values: Readonly<Record<string, string | number | boolean>>): Promise<void>;
 }
+
+/** The parts of the integration that talk to a far side, as the admin status and health views name them. */
+export type HealthComponent = 'exchange' | 'phonelink';
+
+export interface HealthReport {
+  readonly component: HealthComponent;
+  readonly ok: boolean;
+  /** Readable, no secret; null when ok. */
+  readonly cause: string | null;
+  readonly at: Instant;
+  /** The last time this part worked, or null. */
+  readonly lastOkAt: Instant | null;
+}
+
+/**
+ * The last outcome of talking to Exchange (connect, read, subscribe) and to PHONE-LiNK (list,
+ * push): GET /api/status says "offline" with the cause from here. Call `report` on every failure
+ * and on success; the store writes only when the state changes (or lastOkAt is stale), so a
+ * success per call costs no storage transaction.
+ */
+export interface HealthStore {
+  report(
+    component: HealthComponent,
+    outcome: { readonly ok: true } | { readonly ok: false; readonly cause: string },
+    at: Instant,
+  ): Promise<void>;
+  list(): Promise<readonly HealthReport[]>;
+}
