@@ -1,0 +1,17 @@
+import type { Settings } from '../config/settings.ts';
+import { AppError } from '../errors.ts';
+import type { CalendarSource } from './calendar-source.ts';
+import { GraphCalendarSource } from './graph/graph-calendar-source.ts';
+import { createGraphConnection } from './graph/graph-client.ts';
+
+/** The one place that knows which Exchange adapter CALENDAR_SOURCE selects. */
+export function createCalendarSource(settings: Settings): CalendarSource {
+  switch (settings.calendarSource) {
+    case 'graph':
+      return new GraphCalendarSource(createGraphConnection(settings.graph), {
+        callbackUrl: settings.callbackUrl,
+      });
+    case 'ews':
+      throw new AppError('config.invalid', 'CALENDAR_SOURCE=ews is not available in this build');
+  }
+}

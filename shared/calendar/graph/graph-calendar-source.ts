@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto';
+import type { Subscription } from '@microsoft/microsoft-graph-types';
+import { AppError, fail, ok, type Result } from '../../errors.ts';
+import type { AdminLog } from '../../log/admin-log.ts';
+import { toIsoSeconds } from '../../presence/instant.ts';
+import type { Appointment } from '../../presence/model.ts';
+import type {
+  CalendarSource,
+  CalendarSubscription,
+  CalendarWindow,
+  Mailbox,
+  MailboxCalendar,
+  MailboxOutOfOffice,
+  SubscribeRequest,
+} from '../calendar-source.ts';
+import { type BatchItem, GraphBatcher } from './graph-batch.ts';
+import type { GraphConnection } from './graph-client.ts';
+import { graphStatusError, toGraphAppError } from './graph-errors.ts';
+import { toAppointment, toMailboxOutOfOffice } from './graph-mapping.ts';
+import { calendarViewPage, graphSubscription, mailboxSettings, tokenClaims } from './graph-schemas.ts';
+import { MailboxGate } from './mailbox-gate.ts';
+
+/** Event subscriptions live at most 10,080 minutes; ask a little less so clock skew never makes Graph refuse. */
+export const SUBSCRIPTION_LIFETIME_MS = (10_080 - 15) * 60_000;
+const EVENT_FIELDS = 'id,subject,start,end,isAllDay,showAs,isCancelled,sensitivity,responseStatus';
+const PAGE_SIZE = 250;
+/** A runaway nextLink chain must not loop forever: 40 pages × 250 = 10,000 events in a window. */
+const MAX_PAGES = 40;
+
+export interface GraphSourceOptions {
+  /** CALLBACK_URL: notification URLs are derived from it. */
+  readonly callbackUrl: URL | null;
+  readonly now?: () => number;
+}
+
+/** Exchange Online through Microsoft Graph (SPEC §1), batched 20 requests per $batch. */
+export class GraphCalendarSource implements CalendarSource {
+  readonly kind = 'graph';
+  readonly #connection: GraphConnection;
+  readonly #batcher: GraphBatcher;
+  readonly #callbackUrl: URL | null;
+  readonly #now: () => number;
+
+  constructor(connection: GraphConnection, options: GraphSourceOptions) {
+    this.#connection = connection;
+    this.#batcher = new GraphBatcher(connection.client, new MailboxGate(4));
+    this.#callbackUrl = options.callbackUrl;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** $batch round trips so far (the bench's "round trips per user"). */
+  get roundTrips(): number {
+    return this.#batcher.stats.batches;
+  }
+
+  async connect(log: AdminLog): Promise<void> {
+    await log.write('Starting Microsoft Graph');
+    await log.write(`Using Graph URL: ${this.#connection.baseUrl}/v1.0`);
+    let token: string;
+    try {
+      const answer = await this.#connection.credential.getToken(this.#connection.scope);
+      if (answer === null) throw new AppError('exchange.unauthorized', 'Entra ID gave no token');
+      token = answer.token;
+    } catch (error) {
+      const appError = toGraphAppError(error, 'the token request');
+      await log.write(`Could not connect to Microsoft Graph: ${appError.message}`, 'error');
+      throw appError;
+    }
+    const tenant = this.#connection.tenantId ?? tenantOf(token) ?? 'unknown';
+    await log.write(`Connected to Microsoft Graph (tenant ${tenant})`);
+  }
+
+  async readCalendars(
+    mailboxes: readonly Mailbox[],
+    window: CalendarWindow,
+  ): Promise<ReadonlyMap<string, Result<MailboxCalendar>>> {
+    const results = new Map<string, Result<MailboxCalendar>>();
+    const collected = new Map<string, Appointment[]>();
+    const query = new URLSearchParams({
+      startDateTime: toIsoSeconds(window.start),
+      endDateTime: toIsoSeconds(window.end),
+      $select: EVENT_FIELDS,
+      $top: String(PAGE_SIZE),
+    });
+    let pages = mailboxes.map((mailbox) => ({
+      mailbox,
+      url: `${userPath(mailbox)}/calendarView?${query.toString()}`,
+    }));
+    for (let page = 1; pages.length > 0; page += 1) {
+      const answers = await this.#batcher.run(
+        pages.map(({ mailbox, url }) => ({ id: mailbox.userId, method: 'GET', url, mailbox: mailbox.email })),
+      );
+      const next: typeof pages = [];
+      for (const { mailbox } of pages) {
+        const answer = answer200(answers.get(mailbox.userId), `the calendar of ${mailbox.email}`);
+        if (!answer.ok) {
+          results.set(mailbox.userId, answer);
+          continue;
+        }
+        const parsed = calendarViewPage.safeParse(answer.value);
+        if (!parsed.success) {
+          results.set(mailbox.userId, fail(unreadable(`the calendar of ${mailbox.email}`, parsed.error)));
+          continue;
+        }
+        const appointments = collected.get(mailbox.userId) ?? [];
+        collected.set(mailbox.userId, appointments);
+        for (const event of parsed.data.value) {
+          const appointment = toAppointment(event);
+          if (appointment !== null) appointments.push(appointment);
+        }
+        const nextLink = parsed.data['@odata.nextLink'];
+        if (nextLink && page < MAX_PAGES) next.push({ mailbox, url: this.#relative(nextLink) });
+        else results.set(mailbox.userId, ok({ appointments }));
+      }
+      pages = next;
+    }
+    return results;
+  }
+
+  async readOutOfOffice(
+    mailboxes: readonly Mailbox[],
+  ): Promise<ReadonlyMap<string, Result<MailboxOutOfOffice>>> {
+    const answers = await this.#batcher.run(
+      mailboxes.map((mailbox) => ({
+        id: mailbox.userId,
+        method: 'GET',
+        url: `${userPath(mailbox)}/mailboxSettings?$select=automaticRepliesSetting,timeZone`,
+        mailbox: mailbox.email,
+      })),
+    );
+    const results = new Map<string, Result<MailboxOutOfOffice>>();
+    for (const mailbox of mailboxes) {
+      const subject = `the out-of-office settings of ${mailbox.email}`;
+      const answer = answer200(answers.get(mailbox.userId), subject);
+      if (!answer.ok) {
+        results.set(mailbox.userId, answer);
+        continue;
+      }
+      const parsed = mailboxSettings.safeParse(answer.value);
+      const mapped = parsed.success ? toMailboxOutOfOffice(parsed.data) : null;
+      results.set(
+        mailbox.userId,
+        mapped === null
+          ? fail(unreadable(subject, parsed.success ? 'no scheduled times' : parsed.error))
+          : ok(mapped),
+      );
+    }
+    return results;
+  }
+
+  async subscribe(
+    requests: readonly SubscribeRequest[],
+  ): Promise<ReadonlyMap<string, Result<CalendarSubscription>>> {
+    const results = new Map<string, Result<CalendarSubscription>>();
+    const expiresAt = this.#now() + SUBSCRIPTION_LIFETIME_MS;
+    const renewals: (SubscribeRequest & { existing: CalendarSubscription })[] = [];
+    const creations: SubscribeRequest[] = [];
+    for (const request of requests) {
+      const existing = request.existing;
+      if (existing !== null && existing.source === 'graph') renewals.push({ ...request, existing });
+      else creations.push(request);
+    }
+    if (renewals.length > 0) {
+      const answers = await this.#batcher.run(
+        renewals.map(({ mailbox, existing }) => ({
+          id: mailbox.userId,
+          method: 'PATCH',
+          url: `/subscriptions/${encodeURIComponent(existing.id)}`,
+          body: { expirationDateTime: new Date(expiresAt).toISOString() } satisfies Subscription,
+          mailbox: mailbox.email,
+        })),
+      );
+      for (const request of renewals) {
+        const answer = answers.get(request.mailbox.userId);
+        // Gone (expired, or removed by Graph): a new one, with a new clientState.
+        if (answer?.ok === true && answer.value.status === 404) {
+          creations.push(request);
+          continue;
+        }
+        results.set(
+          request.mailbox.userId,
+          this.#toSubscription(request, answer, request.existing.clientState),
+        );
+      }
+    }
+    if (creations.length > 0) {
+      const callback = this.#callbackUrl;
+      if (callback === null) {
+        const error = new AppError(
+          'config.invalid',
+          'CALLBACK_URL is not set: Graph cannot notify this service',
+        );
+        for (const request of creations) results.set(request.mailbox.userId, fail(error));
+        return results;
+      }
+      const clientStates = new Map(creations.map((request) => [request.mailbox.userId, newClientState()]));
+      const answers = await this.#batcher.run(
+        creations.map(({ mailbox }) => ({
+          id: mailbox.userId,
+          method: 'POST',
+          url: '/subscriptions',
+          body: {
+            changeType: 'created,updated,deleted',
+            notificationUrl: callbackUrl(callback, '/api/notifications/graph'),
+            lifecycleNotificationUrl: callbackUrl(callback, '/api/notifications/graph/lifecycle'),
+            resource: `${userPath(mailbox).slice(1)}/events`,
+            expirationDateTime: new Date(expiresAt).toISOString(),
+            clientState: clientStates.get(mailbox.userId) ?? newClientState(),
+          } satisfies Subscription,
+          mailbox: mailbox.email,
+        })),
+      );
+      for (const request of creations) {
+        const userId = request.mailbox.userId;
+        results.set(
+          userId,
+          this.#toSubscription(request, answers.get(userId), clientStates.get(userId) ?? null),
+        );
+      }
+    }
+    return results;
+  }
+
+  async unsubscribe(subscription: CalendarSubscription): Promise<void> {
+    if (subscription.source !== 'graph') return;
+    const item: BatchItem = {
+      id: '1',
+      method: 'DELETE',
+      url: `/subscriptions/${encodeURIComponent(subscription.id)}`,
+      mailbox: `subscription:${subscription.id}`,
+    };
+    const answer = (await this.#batcher.run([item])).get('1');
+    const subject = `subscription ${subscription.id}`;
+    if (answer === undefined) throw graphStatusError(502, undefined, subject);
+    if (!answer.ok) throw answer.error;
+    const status = answer.value.status;
+    if (status >= 400 && status !== 404) throw graphStatusError(status, answer.value.body, subject);
+  }
+
+  #toSubscription(
+    request: SubscribeRequest,
+    answer: Result<{ status: number; body: unknown }> | undefined,
+    clientState: string | null,
+  ): Result<CalendarSubscription> {
+    const subject = `the subscription of ${request.mailbox.email}`;
+    const checked = answer200(answer, subject);
+    if (!checked.ok) return checked;
+    const parsed = graphSubscription.safeParse(checked.value);
+    if (!parsed.success) return fail(unreadable(subject, parsed.error));
+    const expiresAt = Date.parse(parsed.data.expirationDateTime);
+    return ok({
+      id: parsed.data.id,
+      userId: request.mailbox.userId,
+      source: 'graph',
+      expiresAt: Number.isFinite(expiresAt) ? expiresAt : null,
+      clientState: parsed.data.clientState ?? clientState,
+      watermark: null,
+    });
+  }
+
+  /** A nextLink is absolute; inside $batch it must be relative to the version. */
+  #relative(nextLink: string): string {
+    const marker = '/v1.0';
+    const at = nextLink.indexOf(marker);
+    return at === -1 ? nextLink : nextLink.slice(at + marker.length);
+  }
+}
+
+function userPath(mailbox: Mailbox): string {
+  return `/users/${encodeURIComponent(mailbox.email)}`;
+}
+
+function callbackUrl(base: URL, path: string): string {
+  return `${base.href.replace(/\/+$/, '')}${path}`;
+}
+
+/** 128 random bits per subscription: Graph echoes it, and a caller who does not know it is ignored. */
+function newClientState(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function answer200(
+  answer: Result<{ status: number; body: unknown }> | undefined,
+  subject: string,
+): Result<unknown> {
+  if (answer === undefined) return fail(graphStatusError(502, undefined, `${subject} (no answer)`));
+  if (!answer.ok) return answer;
+  if (answer.value.status >= 300)
+    return fail(graphStatusError(answer.value.status, answer.value.body, subject));
+  return ok(answer.value.body);
+}
+
+function unreadable(subject: string, cause: unknown): AppError {
+  return new AppError('exchange.protocol', `Microsoft Graph answered something unreadable for ${subject}`, {
+    cause,
+  });
+}
+
+/** The tenant of a token (its `tid` claim), for the "Connected" line under managed identity. */
+function tenantOf(token: string): string | null {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = tokenClaims.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    return claims.success ? (claims.data.tid ?? null) : null;
+  } catch {
+    return null;
+  }
+}
