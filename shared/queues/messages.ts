@@ -23,6 +23,8 @@ export const presenceMessage = z.object({
   reason: z.enum(['calendar-changed', 'transition', 'override', 'retry', 'scan']),
   /** For 'transition': the instant this wake-up is for (epoch ms). */
   wakeAt: z.number().int().nullable().default(null),
+  /** For 'retry': how many pushes of this update have failed so far (drives the back-off). */
+  attempt: z.number().int().min(0).default(0),
 });
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
