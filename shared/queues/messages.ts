@@ -15,6 +15,11 @@ export const calendarSyncMessage = z.object({
   reason: z.enum(['scan', 'notification', 'resync', 'force', 'refresh-oof']),
   /** Only the out-of-office setting (the periodic refresh), not the calendar. */
   outOfOfficeOnly: z.boolean().default(false),
+  /**
+   * For 'notification': when the change notice arrived (epoch ms). A user whose calendar was
+   * read after this instant is already up to date, so a burst of notices costs one read.
+   */
+  notifiedAt: z.number().int().optional(),
 });
 export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
 
