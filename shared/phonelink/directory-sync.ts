@@ -1,0 +1,77 @@
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Instant } from '../presence/model.ts';
+import type { UserRecord, UserStore } from '../storage/stores.ts';
+import type { PhonelinkClient, PhonelinkUser } from './phonelink-client.ts';
+
+export interface DirectorySyncDeps {
+  readonly phonelink: PhonelinkClient;
+  readonly users: UserStore;
+  readonly log: AdminLog;
+  readonly now: () => Instant;
+}
+
+export interface DirectorySyncResult {
+  /** Users the service manages now: subscribe to (or renew) their calendars. */
+  readonly integrated: readonly UserRecord[];
+  /**
+   * Users managed before and not any more (gone from PHONE-LiNK, integration unticked, email
+   * removed), and the previous record of users whose email changed: unsubscribe these.
+   */
+  readonly removed: readonly UserRecord[];
+  /** Every PHONE-LiNK user, integrated or not, as stored. */
+  readonly all: readonly UserRecord[];
+}
+
+/**
+ * SPEC §4 directory sync: reads every PHONE-LiNK user, decides who is integrated (Calendar
+ * Integration ticked and an email address), stores the whole directory with the reason each
+ * user is skipped, and names every skipped user in the log. Throws the client's AppError when
+ * PHONE-LiNK cannot be read; the stored directory is then left as it was.
+ */
+export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectorySyncResult> {
+  const [listed, before] = await Promise.all([deps.phonelink.listUsers(), deps.users.list()]);
+  const now = deps.now();
+  const all = uniqueById(listed).map((u) => toRecord(u, now));
+
+  for (const user of all) {
+    if (user.skipReason !== null)
+      await deps.log.write(`Skipping user ${user.name} (${user.id}): ${user.skipReason}`);
+  }
+  await deps.users.replaceAll(all);
+
+  const integrated = all.filter((u) => u.integrated);
+  const nowById = new Map(integrated.map((u) => [u.id, u]));
+  const removed = before.filter((old) => {
+    if (!old.integrated) return false;
+    const current = nowById.get(old.id);
+    return current === undefined || current.email?.toLowerCase() !== old.email?.toLowerCase();
+  });
+  await deps.log.write(
+    `PHONE-LiNK users: ${all.length}, integrated: ${integrated.length}, skipped: ${all.length - integrated.length}`,
+  );
+  return { integrated, removed, all };
+}
+
+function toRecord(user: PhonelinkUser, now: Instant): UserRecord {
+  const email = user.email?.trim() ?? '';
+  const name = user.name.trim() === '' ? `user ${user.id}` : user.name.trim();
+  const skipReason = !user.calendarIntegration
+    ? 'Calendar Integration is not ticked'
+    : email === ''
+      ? 'no email address'
+      : null;
+  return {
+    id: user.id,
+    name,
+    email: email === '' ? null : email,
+    integrated: skipReason === null,
+    skipReason,
+    updatedAt: now,
+  };
+}
+
+/** A directory listing the same id twice keeps the first. */
+function uniqueById(users: readonly PhonelinkUser[]): PhonelinkUser[] {
+  const seen = new Set<string>();
+  return users.filter((u) => !seen.has(u.id) && seen.add(u.id) !== undefined);
+}

@@ -1,0 +1,222 @@
+import { AppError } from '../errors.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { PhonelinkClient, PushOutcome } from '../phonelink/phonelink-client.ts';
+import { sameBody, toPresenceBody } from '../phonelink/presence-body.ts';
+import { stateAt } from '../presence/evaluate.ts';
+import type { Instant, Policy } from '../presence/model.ts';
+import { prepareCalendar } from '../presence/prepare.ts';
+import { type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import type {
+  CalendarStore,
+  PresenceBody,
+  PresenceRecord,
+  PresenceStore,
+  UserStore,
+} from '../storage/stores.ts';
+import type { PhonelinkHealth } from './phonelink-health.ts';
+import { freshPresenceRecord, nextSequence, presenceInputOf } from './presence-input.ts';
+import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
+
+export interface RecalculatePresenceDeps {
+  readonly users: UserStore;
+  readonly calendars: CalendarStore;
+  readonly presence: PresenceStore;
+  readonly phonelink: PhonelinkClient;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
+  readonly health: PhonelinkHealth;
+  readonly policy: Policy;
+  readonly now: () => Instant;
+  /** Waits out a wake-up that became visible up to a second before its instant. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export type RecalculateOutcome =
+  | 'pushed'
+  | 'unchanged'
+  | 'superseded'
+  | 'stale-wake-up'
+  | 'rescheduled-early-wake-up'
+  | 'not-managed'
+  | 'no-calendar-yet'
+  | 'gone'
+  | 'retry-scheduled';
+
+/** A wake-up this early is waited out in-process; an earlier one puts itself back on the queue. */
+const MAX_IN_PROCESS_WAIT_MS = 2_000;
+/** Optimistic-concurrency rounds before giving up (the queue then retries the message). */
+const MAX_ROUNDS = 8;
+const RETRY_CAP_UNREACHABLE_S = 10;
+const RETRY_CAP_UNAUTHORIZED_S = 60;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The presence worker (SPEC §2 "queue: presence"): recompute one user's state now, push it to
+ * PHONE-LiNK only when the body changed, with a sequence reserved in the presence record before
+ * the call (so it is never reused, also across restarts), and keep exactly one wake-up on the
+ * queue for the next transition: the record holds its instant, a wake-up for another instant is
+ * stale and dropped. Idempotent: running a message twice, or out of order, ends in the same state.
+ */
+export async function recalculatePresence(
+  deps: RecalculatePresenceDeps,
+  message: PresenceMessage,
+): Promise<RecalculateOutcome> {
+  const { userId } = message;
+
+  if (message.reason === 'transition' && message.wakeAt !== null) {
+    const record = await deps.presence.get(userId);
+    if (record?.wakeAt !== message.wakeAt) return 'stale-wake-up';
+    const early = message.wakeAt - deps.now();
+    if (early > MAX_IN_PROCESS_WAIT_MS) {
+      await deps.queues.send(QUEUES.presence, message, delaySecondsUntil(message.wakeAt, deps.now()));
+      return 'rescheduled-early-wake-up';
+    }
+    // A push never arrives before the instant it is for.
+    if (early > 0) await (deps.sleep ?? defaultSleep)(early);
+  }
+
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const [user, calendar, stored] = await Promise.all([
+      deps.users.get(userId),
+      deps.calendars.get(userId),
+      deps.presence.get(userId),
+    ]);
+    const record = stored ?? freshPresenceRecord(userId);
+    const now = deps.now();
+
+    if (user === null || !user.integrated) {
+      if (record.wakeAt === null || record.etag === null) return 'not-managed';
+      if (await deps.presence.save({ ...record, wakeAt: null })) return 'not-managed';
+      continue;
+    }
+    // Until the first calendar read there is nothing to show, unless the user chose something.
+    if (calendar === null && record.override === null) return 'no-calendar-yet';
+
+    let override = record.override;
+    let prepared = prepareCalendar(presenceInputOf(calendar, override, deps.policy));
+    const overrideEnd = prepared.overrideWindow?.end ?? null;
+    if (override !== null && overrideEnd !== null && now >= overrideEnd) {
+      // Once the calendar has taken over, a later calendar change must not revive the override.
+      override = null;
+      prepared = prepareCalendar(presenceInputOf(calendar, null, deps.policy));
+    }
+    const state = stateAt(prepared, now);
+    const body = toPresenceBody(state);
+    const wakeAt = nextWakeAt(state.until, now);
+    const mustPush = !sameBody(record.lastPushed, body);
+    const sequence = mustPush ? nextSequence(record.sequence, now) : record.sequence;
+
+    if (wakeAt !== record.wakeAt && wakeAt !== null) {
+      // Sent before the record names it: a crash in between leaves a duplicate, never a gap.
+      await deps.queues.send(
+        QUEUES.presence,
+        { userId, reason: 'transition', wakeAt },
+        delaySecondsUntil(wakeAt, now),
+      );
+    }
+    const updated: PresenceRecord = { ...record, override, wakeAt, sequence };
+    if (!mustPush && sameRecord(updated, record)) return 'unchanged';
+    if (!(await deps.presence.save(updated))) continue;
+    if (!mustPush) return 'unchanged';
+
+    return push(deps, message, body, sequence, user.name);
+  }
+  throw new AppError('storage.conflict', `presence of user ${userId} kept changing under the recalculation`);
+}
+
+async function push(
+  deps: RecalculatePresenceDeps,
+  message: PresenceMessage,
+  body: PresenceBody,
+  sequence: number,
+  userName: string,
+): Promise<RecalculateOutcome> {
+  const { userId } = message;
+  let outcome: PushOutcome;
+  try {
+    outcome = await deps.phonelink.putPresence(userId, body, sequence);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized') {
+      await deps.log.write(`Presence update of user ${userId} failed: ${error.message}`, 'error');
+      throw error;
+    }
+    const unauthorized = error.code === 'phonelink.unauthorized';
+    await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
+    // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
+    await updateRecord(deps, userId, (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null));
+    const delay = retryDelaySeconds(
+      message.attempt,
+      error.retryAfterSeconds,
+      unauthorized ? RETRY_CAP_UNAUTHORIZED_S : RETRY_CAP_UNREACHABLE_S,
+    );
+    await deps.queues.send(QUEUES.presence, { userId, reason: 'retry', attempt: message.attempt + 1 }, delay);
+    return 'retry-scheduled';
+  }
+
+  const at = deps.now();
+  await deps.health.report('online', null, at);
+  if (outcome.kind === 'gone') {
+    const user = await deps.users.get(userId);
+    if (user !== null) {
+      await deps.users.put({
+        ...user,
+        integrated: false,
+        skipReason: 'PHONE-LiNK no longer knows this user (404)',
+        updatedAt: at,
+      });
+    }
+    await updateRecord(deps, userId, (r) => ({ ...r, wakeAt: null }));
+    await deps.log.write(
+      `Stopped managing user ${userName} (${userId}): PHONE-LiNK answered that the user no longer exists`,
+      'warning',
+    );
+    return 'gone';
+  }
+  // Only the newest reservation records what PHONE-LiNK shows; a later one will write its own.
+  await updateRecord(deps, userId, (r) =>
+    r.sequence === sequence ? { ...r, lastPushed: body, lastPushedAt: at } : null,
+  );
+  if (outcome.kind === 'superseded') {
+    await deps.log.write(
+      `PHONE-LiNK already had a newer presence update of user ${userName} (${userId}); sequence ${sequence} superseded`,
+    );
+    return 'superseded';
+  }
+  return 'pushed';
+}
+
+/** Read-modify-write with the etag; `change` returns null when nothing is to be written. */
+async function updateRecord(
+  deps: RecalculatePresenceDeps,
+  userId: string,
+  change: (record: PresenceRecord) => PresenceRecord | null,
+): Promise<void> {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const record = await deps.presence.get(userId);
+    if (record === null) return;
+    const next = change(record);
+    if (next === null || (await deps.presence.save(next))) return;
+  }
+  throw new AppError('storage.conflict', `presence of user ${userId} kept changing`);
+}
+
+/** The next wake-up: the next transition, or a re-check within the queue's 7-day delay limit. */
+function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
+  if (until === null) return null;
+  return Math.min(until, now + MAX_DELAY_SECONDS * 1000);
+}
+
+/**
+ * Whole seconds (the queue's unit), rounded down: the message becomes visible at most a second
+ * before its instant and the worker waits out the rest, so a transition lands within the poll
+ * interval, not a rounding second later.
+ */
+function delaySecondsUntil(at: Instant, now: Instant): number {
+  return Math.min(Math.max(0, Math.floor((at - now) / 1000)), MAX_DELAY_SECONDS);
+}
+
+function sameRecord(a: PresenceRecord, b: PresenceRecord): boolean {
+  return a.wakeAt === b.wakeAt && a.sequence === b.sequence && a.override === b.override;
+}
