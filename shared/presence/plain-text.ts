@@ -19,6 +19,7 @@ const convert = compile({
 /** The readable plain text of an HTML message (an out-of-office reply), trimmed. */
 export function htmlToPlainText(html: string): string {
   return convert(html)
+    .replace(/\u00a0/g, ' ') // non-breaking spaces read as spaces on a phone display
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
