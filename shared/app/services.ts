@@ -1,0 +1,119 @@
+import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
+import type { Settings } from '../config/settings.ts';
+import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
+import { TableAdminLog } from '../log/table-admin-log.ts';
+import type { WorkQueues } from '../queues/messages.ts';
+import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
+import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
+import type {
+  CalendarStore,
+  PresenceStore,
+  RuntimeSettingsStore,
+  SubscriptionStore,
+  UserStore,
+} from '../storage/stores.ts';
+import { Table } from '../storage/table.ts';
+import { TableCalendarStore } from '../storage/table-calendar-store.ts';
+import { TablePresenceStore } from '../storage/table-presence-store.ts';
+import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
+import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
+import { TableUserStore } from '../storage/table-user-store.ts';
+
+/**
+ * The composition root: every adapter the use cases need, built lazily on first access (no
+ * client is made, and nothing connects, for a function that does not use it). To add a
+ * service: a field in `Services` and its factory in `FACTORIES`.
+ */
+export interface Services {
+  readonly settings: Settings;
+  readonly users: UserStore;
+  readonly calendars: CalendarStore;
+  readonly presence: PresenceStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly runtimeSettings: RuntimeSettingsStore;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
+  readonly logReader: AdminLogReader;
+}
+
+/** What a factory may use: the settings, the storage clients and the other services. */
+export interface ServiceContext {
+  readonly settings: Settings;
+  readonly storage: StorageClients;
+  readonly services: Services;
+}
+
+/** Table names (letters and digits only, as Azure requires). */
+export const TABLES = {
+  users: 'users',
+  calendars: 'calendars',
+  presence: 'presence',
+  subscriptions: 'subscriptions',
+  runtimeSettings: 'runtimesettings',
+  log: 'adminlog',
+} as const;
+
+type Factories = {
+  readonly [K in Exclude<keyof Services, 'settings'>]: (context: ServiceContext) => Services[K];
+};
+
+const table = (context: ServiceContext, name: string): Table => new Table(context.storage.table(name));
+
+const FACTORIES: Factories = {
+  users: (c) => new TableUserStore(table(c, TABLES.users)),
+  calendars: (c) => new TableCalendarStore(table(c, TABLES.calendars)),
+  presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
+  subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
+  runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
+  queues: (c) => new StorageWorkQueues(c.storage.queueService),
+  // One object writes and reads the log.
+  log: (c) => adminLog(c),
+  logReader: (c) => adminLog(c),
+};
+
+const adminLogs = new WeakMap<StorageClients, TableAdminLog>();
+function adminLog(context: ServiceContext): TableAdminLog {
+  let log = adminLogs.get(context.storage);
+  if (log === undefined) {
+    log = new TableAdminLog(table(context, TABLES.log));
+    adminLogs.set(context.storage, log);
+  }
+  return log;
+}
+
+export function createServices(settings: Settings, overrides: Partial<Services> = {}): Services {
+  const services = { settings } as Services;
+  let storage: StorageClients | null = null;
+  const context: ServiceContext = {
+    settings,
+    get storage() {
+      storage ??= createStorageClients(settings.storage);
+      return storage;
+    },
+    services,
+  };
+  for (const key of Object.keys(FACTORIES) as (keyof Factories)[]) {
+    let value: unknown = overrides[key];
+    Object.defineProperty(services, key, {
+      enumerable: true,
+      get() {
+        value ??= FACTORIES[key](context);
+        return value;
+      },
+    });
+  }
+  return Object.freeze(services);
+}
+
+let singleton: Services | null = null;
+
+/** The process's services, from the environment and local.settings.json (SPEC §7), made once. */
+export function getServices(): Services {
+  singleton ??= createServices(loadSettings(process.env, readLocalSettings(process.cwd())));
+  return singleton;
+}
+
+/** Replaces the process's services (the local host and tests); null: made afresh on next use. */
+export function setServices(services: Services | null): void {
+  singleton = services;
+}

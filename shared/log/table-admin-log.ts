@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { odata, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import type { Table } from '../storage/table.ts';
+import type { AdminLog, AdminLogReader, LogEntry, LogLevel } from './admin-log.ts';
+
+/**
+ * The administrator's log in one table partition. The RowKey is the cursor: the time in
+ * milliseconds (zero-padded, so text order is time order), a per-process counter and a random
+ * tail (several instances may write in the same millisecond). Retention is bounded by age and
+ * by count, swept now and then by the writer.
+ */
+const PARTITION = 'log';
+const MAX_LINE = 4000;
+
+export interface TableAdminLogOptions {
+  readonly retentionMs?: number;
+  readonly maxEntries?: number;
+  /** How often (at most) a writer sweeps old entries. */
+  readonly sweepEveryMs?: number;
+  readonly now?: () => number;
+  /** Also hand each entry here (the local host prints it). */
+  readonly echo?: (entry: LogEntry) => void;
+}
+
+const logRow = z.object({
+  rowKey: z.string(),
+  at: z.number(),
+  level: z.enum(['info', 'warning', 'error']),
+  line: z.string(),
+});
+
+export class TableAdminLog implements AdminLog, AdminLogReader {
+  readonly #table: Table;
+  readonly #retentionMs: number;
+  readonly #maxEntries: number;
+  readonly #sweepEveryMs: number;
+  readonly #now: () => number;
+  readonly #echo: ((entry: LogEntry) => void) | undefined;
+  readonly #instance = randomBytes(3).toString('hex');
+  #counter = 0;
+  #lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(table: Table, options: TableAdminLogOptions = {}) {
+    this.#table = table;
+    this.#retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#sweepEveryMs = options.sweepEveryMs ?? 10 * 60_000;
+    this.#now = options.now ?? Date.now;
+    this.#echo = options.echo;
+  }
+
+  async write(line: string, level: LogLevel = 'info'): Promise<void> {
+    const at = this.#now();
+    this.#counter = (this.#counter + 1) % 1_000_000;
+    const cursor = `${cursorTime(at)}-${String(this.#counter).padStart(6, '0')}-${this.#instance}`;
+    const entry: LogEntry = { cursor, at, level, line: line.slice(0, MAX_LINE) };
+    this.#echo?.(entry);
+    await this.#table.run('write log', (client) =>
+      client.createEntity({
+        partitionKey: PARTITION,
+        rowKey: cursor,
+        at: { value: at, type: 'Double' },
+        level,
+        line: entry.line,
+      }),
+    );
+    if (at - this.#lastSweep >= this.#sweepEveryMs) {
+      this.#lastSweep = at;
+      await this.sweep();
+    }
+  }
+
+  async readAfter(cursor: string | null, limit: number): Promise<readonly LogEntry[]> {
+    const filter =
+      cursor === null
+        ? odata`PartitionKey eq ${PARTITION}`
+        : odata`PartitionKey eq ${PARTITION} and RowKey gt ${cursor}`;
+    return this.#table.run('read log', async (client) => {
+      const entries: LogEntry[] = [];
+      if (limit <= 0) return entries;
+      for await (const row of client.listEntities({ queryOptions: { filter } })) {
+        const r = logRow.parse(row);
+        entries.push({ cursor: r.rowKey, at: r.at, level: r.level, line: r.line });
+        if (entries.length >= limit) break;
+      }
+      return entries;
+    });
+  }
+
+  /** Deletes entries older than the retention, and the oldest beyond the maximum count. */
+  async sweep(): Promise<void> {
+    const keys = await this.#table.rowKeys(odata`PartitionKey eq ${PARTITION}`);
+    const cutoff = cursorTime(this.#now() - this.#retentionMs);
+    const excess = keys.length - this.#maxEntries;
+    const doomed = keys.filter((key, i) => i < excess || key < cutoff);
+    await this.#table.submitInBatches(
+      doomed.map((rowKey): TransactionAction => ['delete', { partitionKey: PARTITION, rowKey }]),
+    );
+  }
+}
+
+const cursorTime = (at: number): string => String(Math.max(0, Math.floor(at))).padStart(15, '0');

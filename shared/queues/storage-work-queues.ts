@@ -1,0 +1,67 @@
+import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { storageError } from '../storage/storage-error.ts';
+import { QUEUES, type WorkQueues } from './messages.ts';
+
+/** The longest visibility delay Azure Storage queues accept: 7 days. */
+export const MAX_DELAY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Work queues over Azure Storage queues. Messages are JSON, then base64 (host.json
+ * `messageEncoding: base64`, what the Functions queue trigger expects). Queues are created once
+ * per process, on first use. Messages never expire (TTL -1): a transition scheduled 7 days ahead
+ * must not vanish the moment it becomes visible.
+ */
+export class StorageWorkQueues implements WorkQueues {
+  readonly #service: QueueServiceClient;
+  readonly #ready = new Map<string, Promise<QueueClient>>();
+
+  constructor(service: QueueServiceClient) {
+    this.#service = service;
+  }
+
+  async send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds = 0): Promise<void> {
+    const client = await this.queue(queue);
+    try {
+      await client.sendMessage(encodeMessage(message), {
+        visibilityTimeout: clampDelay(delaySeconds),
+        messageTimeToLive: -1,
+      });
+    } catch (error) {
+      throw storageError(`send to queue ${queue}`, error);
+    }
+  }
+
+  /** The queue's client, once the queue exists. */
+  queue(name: string): Promise<QueueClient> {
+    let ready = this.#ready.get(name);
+    if (ready === undefined) {
+      const client = this.#service.getQueueClient(name);
+      ready = client.createIfNotExists().then(
+        () => client,
+        (error: unknown) => {
+          this.#ready.delete(name);
+          throw storageError(`create queue ${name}`, error);
+        },
+      );
+      this.#ready.set(name, ready);
+    }
+    return ready;
+  }
+
+  /** Creates every queue of the app (and its poison queue) now rather than on first use. */
+  async createAll(): Promise<void> {
+    await Promise.all(
+      Object.values(QUEUES).flatMap((name) => [this.queue(name), this.queue(`${name}-poison`)]),
+    );
+  }
+}
+
+export function encodeMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+/** Whole seconds from 0 to 7 days. */
+export function clampDelay(delaySeconds: number): number {
+  if (!Number.isFinite(delaySeconds) || delaySeconds <= 0) return 0;
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil(delaySeconds));
+}

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { odata, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import type { CalendarWindow } from '../calendar/calendar-source.ts';
+import { AppError } from '../errors.ts';
+import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
+import { appointmentRecord, optionalNumber, optionalString, outOfOfficeRecord } from './records.ts';
+import { statusOf, storageError } from './storage-error.ts';
+import type { CalendarStore, StoredCalendar } from './stores.ts';
+import {
+  chunkedProperties,
+  double,
+  encodeKey,
+  parseJson,
+  readChunked,
+  splitText,
+  type Table,
+} from './table.ts';
+
+/**
+ * One partition per user: a `meta` row (window, out-of-office, errors, and which generation of
+ * appointments is current) and the appointments as chunked JSON rows `appts-<generation>-<nnn>`
+ * of at most 30,000 UTF-16 units each (a property holds 64 KiB).
+ *
+ * Why chunks, not a row per appointment: a read always replaces the whole window, and a user
+ * may have 1,000 appointments. Rows per appointment would take ten transactions to replace,
+ * during which a reader sees a mix of old and new. Chunks of a new generation are written
+ * first (invisible), then one conditional update of `meta` switches to them, then the old
+ * generation is deleted: readers see the old set or the new one, never a mix, and 1,000
+ * appointments (~400 KB of JSON) are ~15 rows written in one transaction.
+ *
+ * Out-of-order writes are ignored: a read older than the stored one does not replace it, so
+ * a sync job that runs twice or late leaves the same end state.
+ */
+const META = 'meta';
+/** A merge cannot write null (the service drops null properties), so no error is ''. */
+const NO_ERROR = '';
+const MAX_ATTEMPTS = 5;
+
+const metaRow = z.object({
+  userId: z.string(),
+  generation: optionalString,
+  chunks: optionalNumber,
+  windowStart: optionalNumber,
+  windowEnd: optionalNumber,
+  calendarReadAt: optionalNumber,
+  calendarReadBecause: optionalString,
+  timeZone: optionalString,
+  outOfOfficeReadAt: optionalNumber,
+  lastError: optionalString,
+  etag: z.string(),
+});
+type Meta = z.infer<typeof metaRow>;
+
+const DISABLED: OutOfOffice = { status: 'disabled', internalReplyHtml: null };
+
+export class TableCalendarStore implements CalendarStore {
+  readonly #table: Table;
+
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async get(userId: string): Promise<StoredCalendar | null> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const row = await this.#table.getOrNull(encodeKey(userId), META);
+      if (row === null) return null;
+      const meta = metaRow.parse(row);
+      const appointments = await this.#readAppointments(userId, meta);
+      // null: the generation was replaced while we read it; read the new one.
+      if (appointments === null) continue;
+      const oof = parseJson(readChunked(row, 'oof'));
+      return {
+        userId,
+        appointments,
+        window:
+          meta.windowStart === null || meta.windowEnd === null
+            ? null
+            : { start: meta.windowStart, end: meta.windowEnd },
+        calendarReadAt: meta.calendarReadAt,
+        calendarReadBecause: meta.calendarReadBecause,
+        outOfOffice: oof === undefined ? DISABLED : outOfOfficeRecord.parse(oof),
+        timeZone: meta.timeZone ?? 'UTC',
+        outOfOfficeReadAt: meta.outOfOfficeReadAt,
+        lastError: meta.lastError === NO_ERROR ? null : meta.lastError,
+      };
+    }
+    throw new AppError('storage.conflict', 'Storage: calendar kept changing while being read');
+  }
+
+  async saveAppointments(
+    userId: string,
+    window: CalendarWindow,
+    appointments: readonly Appointment[],
+    meta: { readonly readAt: Instant; readonly because: string },
+  ): Promise<void> {
+    const partitionKey = encodeKey(userId);
+    const generation = `${meta.readAt.toString(36).padStart(10, '0')}${randomUUID().slice(0, 8)}`;
+    const parts = splitText(JSON.stringify(appointments));
+    await this.#table.submitInBatches(
+      parts.map((part, i) => [
+        'upsert',
+        { partitionKey, rowKey: chunkKey(generation, i), data: part },
+        'Replace',
+      ]),
+    );
+    const replaced = await this.#updateMeta(userId, (current) =>
+      current?.calendarReadAt != null && current.calendarReadAt > meta.readAt
+        ? null
+        : {
+            generation,
+            chunks: parts.length,
+            windowStart: double(window.start),
+            windowEnd: double(window.end),
+            calendarReadAt: double(meta.readAt),
+            calendarReadBecause: meta.because,
+            lastError: NO_ERROR,
+          },
+    );
+    // Whichever generation lost (the replaced one, or ours when a newer read was already stored).
+    const stale = replaced === undefined ? generation : replaced?.generation;
+    if (stale != null) await this.#deleteGeneration(partitionKey, stale);
+  }
+
+  async saveOutOfOffice(
+    userId: string,
+    outOfOffice: OutOfOffice,
+    timeZone: string,
+    readAt: Instant,
+  ): Promise<void> {
+    await this.#updateMeta(userId, (current) =>
+      current?.outOfOfficeReadAt != null && current.outOfOfficeReadAt > readAt
+        ? null
+        : {
+            ...chunkedProperties('oof', JSON.stringify(outOfOffice)),
+            timeZone,
+            outOfOfficeReadAt: double(readAt),
+            lastError: NO_ERROR,
+          },
+    );
+  }
+
+  async saveError(userId: string, message: string): Promise<void> {
+    await this.#updateMeta(userId, () => ({ lastError: message.slice(0, 4000) }));
+  }
+
+  async delete(userId: string): Promise<void> {
+    const partitionKey = encodeKey(userId);
+    const rowKeys = await this.#table.rowKeys(odata`PartitionKey eq ${partitionKey}`);
+    await this.#table.submitInBatches(
+      rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+    );
+  }
+
+  /**
+   * Merges `change(current)` into the meta row while nobody else changed it (etag), retrying
+   * on a race. Returns the meta it replaced (null: none), or undefined when `change` declined.
+   */
+  async #updateMeta(
+    userId: string,
+    change: (current: Meta | null) => Record<string, unknown> | null,
+  ): Promise<Meta | null | undefined> {
+    const partitionKey = encodeKey(userId);
+    const client = await this.#table.client();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const row = await this.#table.getOrNull(partitionKey, META);
+      const current = row === null ? null : metaRow.parse(row);
+      const properties = change(current);
+      if (properties === null) return undefined;
+      const entity = { partitionKey, rowKey: META, userId, ...properties };
+      try {
+        if (current === null) await client.createEntity(entity);
+        else await client.updateEntity(entity, 'Merge', { etag: current.etag });
+        return current;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412 && status !== 404) {
+          throw storageError(`write calendar of a user in ${this.#table.name}`, error);
+        }
+      }
+    }
+    throw new AppError('storage.conflict', 'Storage: calendar kept changing while being written');
+  }
+
+  async #readAppointments(userId: string, meta: Meta): Promise<Appointment[] | null> {
+    if (meta.generation === null || meta.chunks === null) return [];
+    const partitionKey = encodeKey(userId);
+    const from = chunkKey(meta.generation, 0);
+    const to = `${chunkPrefix(meta.generation)}~`;
+    const rows = await this.#table.query(
+      odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`,
+    );
+    if (rows.length !== meta.chunks) return null;
+    rows.sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
+    const json = rows.map((row) => (typeof row.data === 'string' ? row.data : '')).join('');
+    return z.array(appointmentRecord).parse(parseJson(json));
+  }
+
+  async #deleteGeneration(partitionKey: string, generation: string): Promise<void> {
+    const rowKeys = await this.#table.rowKeys(
+      odata`PartitionKey eq ${partitionKey} and RowKey ge ${chunkPrefix(generation)} and RowKey lt ${`${chunkPrefix(generation)}~`}`,
+    );
+    await this.#table.submitInBatches(
+      rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+    );
+  }
+}
+
+const chunkPrefix = (generation: string): string => `appts-${generation}-`;
+const chunkKey = (generation: string, index: number): string =>
+  `${chunkPrefix(generation)}${String(index).padStart(3, '0')}`;

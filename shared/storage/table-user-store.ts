@@ -1,0 +1,62 @@
+import { odata, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
+import { optionalString } from './records.ts';
+import type { UserRecord, UserStore } from './stores.ts';
+import { double, encodeKey, type Table } from './table.ts';
+
+/** The directory: one partition, one row per PHONE-LiNK user (replaced 100 rows per transaction). */
+const PARTITION = 'user';
+
+const userRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: optionalString,
+  integrated: z.boolean(),
+  skipReason: optionalString,
+  updatedAt: z.number(),
+});
+
+export class TableUserStore implements UserStore {
+  readonly #table: Table;
+
+  constructor(table: Table) {
+    this.#table = table;
+  }
+
+  async list(): Promise<readonly UserRecord[]> {
+    const rows = await this.#table.query(odata`PartitionKey eq ${PARTITION}`);
+    return rows.map((row) => userRow.parse(row));
+  }
+
+  async get(id: string): Promise<UserRecord | null> {
+    const row = await this.#table.getOrNull(PARTITION, encodeKey(id));
+    return row === null ? null : userRow.parse(row);
+  }
+
+  async replaceAll(users: readonly UserRecord[]): Promise<void> {
+    const existing = await this.#table.rowKeys(odata`PartitionKey eq ${PARTITION}`);
+    const keep = new Set(users.map((u) => encodeKey(u.id)));
+    const actions: TransactionAction[] = users.map((user) => ['upsert', toRow(user), 'Replace']);
+    for (const rowKey of existing) {
+      if (!keep.has(rowKey)) actions.push(['delete', { partitionKey: PARTITION, rowKey }]);
+    }
+    await this.#table.submitInBatches(actions);
+  }
+
+  async put(user: UserRecord): Promise<void> {
+    await this.#table.run('write user', (client) => client.upsertEntity(toRow(user), 'Replace'));
+  }
+}
+
+function toRow(user: UserRecord) {
+  return {
+    partitionKey: PARTITION,
+    rowKey: encodeKey(user.id),
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    integrated: user.integrated,
+    skipReason: user.skipReason,
+    updatedAt: double(user.updatedAt),
+  };
+}

@@ -1,0 +1,147 @@
+import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { statusOf, storageError } from './storage-error.ts';
+
+/**
+ * One Azure table, created on first use (once per process), with SDK errors translated into
+ * AppError. Table limits shape the stores: a property holds at most 64 KiB (32 Ki UTF-16 code
+ * units), an entity 1 MiB, a transaction 100 operations of one partition.
+ */
+export class Table {
+  readonly name: string;
+  readonly #client: TableClient;
+  #ready: Promise<void> | null = null;
+
+  constructor(client: TableClient) {
+    this.#client = client;
+    this.name = client.tableName;
+  }
+
+  /** The client, once the table exists. */
+  async client(): Promise<TableClient> {
+    this.#ready ??= this.#client.createTable().catch((error: unknown) => {
+      this.#ready = null;
+      throw storageError(`create table ${this.name}`, error);
+    });
+    await this.#ready;
+    return this.#client;
+  }
+
+  /** Runs one SDK call, translating its failure. */
+  async run<T>(operation: string, call: (client: TableClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      return await call(client);
+    } catch (error) {
+      throw storageError(`${operation} in ${this.name}`, error);
+    }
+  }
+
+  async getOrNull(
+    partitionKey: string,
+    rowKey: string,
+  ): Promise<TableEntityResult<Record<string, unknown>> | null> {
+    const client = await this.client();
+    try {
+      return await client.getEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw storageError(`read ${this.name}`, error);
+    }
+  }
+
+  async query(filter: string, select?: string[]): Promise<TableEntityResult<Record<string, unknown>>[]> {
+    return this.run('query', async (client) => {
+      const rows: TableEntityResult<Record<string, unknown>>[] = [];
+      const queryOptions = select === undefined ? { filter } : { filter, select };
+      for await (const row of client.listEntities({ queryOptions })) rows.push(row);
+      return rows;
+    });
+  }
+
+  /** The RowKeys matching `filter`. */
+  async rowKeys(filter: string): Promise<string[]> {
+    const rows = await this.query(filter, ['RowKey']);
+    return rows.flatMap((row) => (row.rowKey === undefined ? [] : [row.rowKey]));
+  }
+
+  async deleteIfExists(partitionKey: string, rowKey: string): Promise<void> {
+    const client = await this.client();
+    try {
+      await client.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw storageError(`delete from ${this.name}`, error);
+    }
+  }
+
+  /** Actions of one partition, in transactions of at most 100 (each atomic, the whole not). */
+  async submitInBatches(actions: readonly TransactionAction[]): Promise<void> {
+    for (let i = 0; i < actions.length; i += MAX_BATCH) {
+      const batch = actions.slice(i, i + MAX_BATCH);
+      await this.run('transaction', (client) => client.submitTransaction(batch));
+    }
+  }
+}
+
+export const MAX_BATCH = 100;
+
+/** RowKey/PartitionKey may not hold / \ # ? or control characters; ids may. */
+export function encodeKey(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Text longer than one property holds is spread over `name_0`, `name_1`, … with `name_n` = parts. */
+export const PART_LENGTH = 30_000;
+
+export function splitText(text: string, partLength = PART_LENGTH): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    let end = Math.min(i + partLength, text.length);
+    // Never split a surrogate pair: the service rejects a lone surrogate.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    parts.push(text.slice(i, end));
+    i = end;
+  }
+  return parts.length === 0 ? [''] : parts;
+}
+
+export function chunkedProperties(name: string, text: string): Record<string, string | number> {
+  const parts = splitText(text);
+  const properties: Record<string, string | number> = { [`${name}_n`]: parts.length };
+  parts.forEach((part, i) => {
+    properties[`${name}_${i}`] = part;
+  });
+  return properties;
+}
+
+export function readChunked(entity: Readonly<Record<string, unknown>>, name: string): string | null {
+  const count = entity[`${name}_n`];
+  if (typeof count !== 'number') return null;
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    const part = entity[`${name}_${i}`];
+    if (typeof part !== 'string') return null;
+    text += part;
+  }
+  return text;
+}
+
+export function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Numbers are written as Edm.Double: an untyped whole number is stored as Int32 by the service,
+ * and epoch milliseconds (and sequences derived from them) do not fit; a double holds them exactly.
+ */
+export function double(value: number): { value: number; type: 'Double' };
+export function double(value: number | null): { value: number; type: 'Double' } | null;
+export function double(value: number | null): { value: number; type: 'Double' } | null {
+  return value === null ? null : { value, type: 'Double' };
+}

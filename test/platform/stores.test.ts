@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { startAzurite } from '../../dev/azurite.ts';
+import { createServices, type Services } from '../../shared/app/services.ts';
+import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
+import { loadSettings } from '../../shared/config/load-settings.ts';
+import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
+import type { Appointment } from '../../shared/presence/model.ts';
+import { clampDelay } from '../../shared/queues/storage-work-queues.ts';
+import { createStorageClients } from '../../shared/storage/storage-clients.ts';
+import type { PresenceRecord, UserRecord } from '../../shared/storage/stores.ts';
+import { Table } from '../../shared/storage/table.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
+const MINUTE = 60_000;
+
+const user = (id: string, over: Partial<UserRecord> = {}): UserRecord => ({
+  id,
+  name: `User ${id}`,
+  email: `u${id}@contoso.com`,
+  integrated: true,
+  skipReason: null,
+  updatedAt: T0,
+  ...over,
+});
+
+const appointment = (i: number, over: Partial<Appointment> = {}): Appointment => ({
+  id: `AAMkAD/${i}+x==`,
+  subject: `Meeting ${i} ${'é'.repeat(200)}`,
+  start: T0 + i * 30 * MINUTE,
+  end: T0 + (i + 1) * 30 * MINUTE,
+  isAllDay: false,
+  showAs: 'busy',
+  isCancelled: false,
+  isDeclined: false,
+  sensitivity: 'normal',
+  ...over,
+});
+
+const presence = (userId: string, over: Partial<PresenceRecord> = {}): PresenceRecord => ({
+  userId,
+  lastPushed: null,
+  lastPushedAt: null,
+  sequence: 0,
+  override: null,
+  wakeAt: null,
+  lastNotificationAt: null,
+  etag: null,
+  ...over,
+});
+
+const subscription = (id: string, userId: string): CalendarSubscription => ({
+  id,
+  userId,
+  source: 'graph',
+  expiresAt: T0 + 3 * 24 * 60 * MINUTE,
+  clientState: 'state-1',
+  watermark: null,
+});
+
+describe('§2 state in Azure Table storage (Azurite)', () => {
+  let stop: () => Promise<void>;
+  let connectionString: string;
+  let services: Services;
+
+  before(async () => {
+    const azurite = await startAzurite();
+    stop = azurite.stop;
+    connectionString = azurite.connectionString;
+    services = createServices(loadSettings({ AzureWebJobsStorage: connectionString }));
+  });
+  after(() => stop());
+
+  it('keeps the user directory and replaces it wholesale, past 100 users', async () => {
+    await services.users.put(user('x/1'));
+    const directory = Array.from({ length: 250 }, (_, i) => user(String(i)));
+    await services.users.replaceAll(directory);
+    const listed = await services.users.list();
+    assert.equal(listed.length, 250);
+    assert.equal(await services.users.get('x/1'), null);
+    assert.deepEqual(await services.users.get('7'), user('7'));
+    await services.users.replaceAll([user('7', { integrated: false, email: null, skipReason: 'no email' })]);
+    assert.deepEqual(await services.users.list(), [
+      user('7', { integrated: false, email: null, skipReason: 'no email' }),
+    ]);
+  });
+
+  it('stores 1,000 appointments with long subjects and reads them back in order', async () => {
+    const appointments = Array.from({ length: 1000 }, (_, i) => appointment(i));
+    const window = { start: T0, end: T0 + 7 * 24 * 60 * MINUTE };
+    await services.calendars.saveAppointments('201', window, appointments, { readAt: T0, because: 'scan' });
+    const stored = await services.calendars.get('201');
+    assert.deepEqual(stored?.appointments, appointments);
+    assert.deepEqual(stored?.window, window);
+    assert.equal(stored?.calendarReadBecause, 'scan');
+    assert.deepEqual(stored?.outOfOffice, { status: 'disabled', internalReplyHtml: null });
+  });
+
+  it('replaces the appointments on a newer read and ignores an older one', async () => {
+    const window = { start: T0, end: T0 + MINUTE * 600 };
+    await services.calendars.saveAppointments('202', window, [appointment(1)], {
+      readAt: T0 + 10,
+      because: 'scan',
+    });
+    await services.calendars.saveAppointments('202', window, [appointment(2)], {
+      readAt: T0 + 20,
+      because: 'notification',
+    });
+    await services.calendars.saveAppointments('202', window, [appointment(3)], {
+      readAt: T0 + 15,
+      because: 'late',
+    });
+    const stored = await services.calendars.get('202');
+    assert.deepEqual(stored?.appointments, [appointment(2)]);
+    assert.equal(stored?.calendarReadBecause, 'notification');
+  });
+
+  it('keeps out-of-office, time zone and the last error beside the appointments', async () => {
+    const html = `<p>${'Away until Monday. '.repeat(6000)}</p>`;
+    const window = { start: T0, end: T0 + MINUTE * 600 };
+    await services.calendars.saveAppointments('203', window, [appointment(1)], {
+      readAt: T0,
+      because: 'scan',
+    });
+    await services.calendars.saveError('203', 'Mailbox not found');
+    assert.equal((await services.calendars.get('203'))?.lastError, 'Mailbox not found');
+    await services.calendars.saveOutOfOffice(
+      '203',
+      { status: 'scheduled', start: T0, end: T0 + MINUTE, internalReplyHtml: html },
+      'W. Europe Standard Time',
+      T0 + 1,
+    );
+    const stored = await services.calendars.get('203');
+    assert.deepEqual(stored?.outOfOffice, {
+      status: 'scheduled',
+      start: T0,
+      end: T0 + MINUTE,
+      internalReplyHtml: html,
+    });
+    assert.equal(stored?.timeZone, 'W. Europe Standard Time');
+    assert.equal(stored?.lastError, null);
+    assert.deepEqual(stored?.appointments, [appointment(1)]);
+    await services.calendars.delete('203');
+    assert.equal(await services.calendars.get('203'), null);
+  });
+
+  it('saves presence only while the etag read is still current', async () => {
+    assert.equal(await services.presence.save(presence('301')), true);
+    assert.equal(await services.presence.save(presence('301')), false, 'a second create loses');
+    const read = await services.presence.get('301');
+    assert.ok(read?.etag);
+    const body = {
+      availability: 'Meeting',
+      greeting: 'standard',
+      until: '2026-11-24T15:00:00Z',
+      note: 'Design review',
+      absence: null,
+      source: 'calendar',
+    } as const;
+    const next = {
+      ...read,
+      sequence: 1_764_000_000_001,
+      lastPushed: body,
+      lastPushedAt: T0,
+      wakeAt: T0 + MINUTE,
+    };
+    assert.equal(await services.presence.save(next), true);
+    assert.equal(await services.presence.save({ ...read, sequence: 2 }), false, 'a stale etag loses');
+    const stored = await services.presence.get('301');
+    assert.equal(stored?.sequence, 1_764_000_000_001);
+    assert.deepEqual(stored?.lastPushed, body);
+    assert.equal(stored?.wakeAt, T0 + MINUTE);
+    assert.deepEqual(
+      (await services.presence.list()).map((r) => r.userId),
+      ['301'],
+    );
+    await services.presence.delete('301');
+    assert.equal(await services.presence.get('301'), null);
+  });
+
+  it('finds a subscription by id and by user, and forgets the replaced one', async () => {
+    await services.subscriptions.put(subscription('sub/1', '401'));
+    assert.deepEqual(await services.subscriptions.getById('sub/1'), subscription('sub/1', '401'));
+    await services.subscriptions.put(subscription('sub-2', '401'));
+    assert.equal(await services.subscriptions.getById('sub/1'), null);
+    assert.deepEqual(await services.subscriptions.getByUser('401'), subscription('sub-2', '401'));
+    assert.deepEqual(await services.subscriptions.list(), [subscription('sub-2', '401')]);
+    await services.subscriptions.delete(subscription('sub-2', '401'));
+    assert.equal(await services.subscriptions.getByUser('401'), null);
+    assert.equal(await services.subscriptions.getById('sub-2'), null);
+  });
+
+  it('merges runtime settings', async () => {
+    await services.runtimeSettings.put({ INTEGRATION_ENABLED: false, SCAN_WINDOW_DAYS: 14 });
+    await services.runtimeSettings.put({ TENTATIVE_AS: 'Available' });
+    assert.deepEqual(await services.runtimeSettings.get(), {
+      INTEGRATION_ENABLED: false,
+      SCAN_WINDOW_DAYS: 14,
+      TENTATIVE_AS: 'Available',
+    });
+  });
+
+  it('§6 reads the log oldest first after a cursor', async () => {
+    const lines = [
+      'Starting Microsoft Graph',
+      'Using Graph URL: https://graph.microsoft.com/v1.0',
+      'Connected',
+    ];
+    for (const line of lines) await services.log.write(line);
+    await services.log.write('Cannot read ann@contoso.com: mailbox not found', 'error');
+    const first = await services.logReader.readAfter(null, 2);
+    assert.deepEqual(
+      first.map((e) => e.line),
+      lines.slice(0, 2),
+    );
+    const rest = await services.logReader.readAfter(first[1]?.cursor ?? null, 10);
+    assert.deepEqual(
+      rest.map((e) => [e.line, e.level]),
+      [
+        ['Connected', 'info'],
+        ['Cannot read ann@contoso.com: mailbox not found', 'error'],
+      ],
+    );
+    assert.deepEqual(await services.logReader.readAfter(rest[1]?.cursor ?? null, 10), []);
+  });
+
+  it('§6 keeps the log bounded by age and count', async () => {
+    let now = T0;
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const log = new TableAdminLog(new Table(clients.table('boundedlog')), {
+      retentionMs: 10 * MINUTE,
+      maxEntries: 3,
+      sweepEveryMs: Number.POSITIVE_INFINITY,
+      now: () => now,
+    });
+    for (let i = 0; i < 6; i++) {
+      now = T0 + i * 4 * MINUTE;
+      await log.write(`line ${i}`);
+    }
+    await log.sweep();
+    assert.deepEqual(
+      (await log.readAfter(null, 10)).map((e) => e.line),
+      ['line 3', 'line 4', 'line 5'],
+    );
+    now += 9 * MINUTE;
+    await log.sweep();
+    assert.deepEqual(
+      (await log.readAfter(null, 10)).map((e) => e.line),
+      ['line 5'],
+    );
+  });
+
+  it('§2 queues messages as base64 JSON, delayed at most 7 days', async () => {
+    await services.queues.send('presence', { userId: '201', reason: 'scan', wakeAt: null });
+    await services.queues.send(
+      'presence',
+      { userId: '202', reason: 'transition', wakeAt: T0 },
+      30 * 24 * 3600,
+    );
+    const queue = QueueServiceClient.fromConnectionString(connectionString).getQueueClient('presence');
+    const peeked = await queue.peekMessages({ numberOfMessages: 32 });
+    assert.equal(peeked.peekedMessageItems.length, 1, 'the delayed message is not visible yet');
+    const text = peeked.peekedMessageItems[0]?.messageText ?? '';
+    assert.deepEqual(JSON.parse(Buffer.from(text, 'base64').toString('utf8')), {
+      userId: '201',
+      reason: 'scan',
+      wakeAt: null,
+    });
+    assert.equal((await queue.getProperties()).approximateMessagesCount, 2);
+    assert.deepEqual([clampDelay(-5), clampDelay(1.2), clampDelay(8 * 24 * 3600)], [0, 2, 604800]);
+  });
+});
+
+describe('§2 identity-based storage (AzureWebJobsStorage__accountName)', () => {
+  it('builds clients for the account endpoints without a key', () => {
+    const settings = loadSettings({
+      AzureWebJobsStorage__accountName: 'presencestore',
+      AzureWebJobsStorage__clientId: '11111111-2222-3333-4444-555555555555',
+    });
+    const clients = createStorageClients(settings.storage);
+    assert.equal(clients.table('users').url, 'https://presencestore.table.core.windows.net');
+    assert.equal(clients.table('users').tableName, 'users');
+    assert.equal(clients.queueService.url, 'https://presencestore.queue.core.windows.net/');
+  });
+});
