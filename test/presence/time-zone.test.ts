@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { prepareCalendar } from '../../shared/presence/prepare.ts';
 import { floatingToInstant, toIanaZone } from '../../shared/presence/time-zone.ts';
-import { anAllDayAppointment, aPresenceInput, floatingDate, utc } from '../support/builders.ts';
+import {
+  anAllDayAppointment,
+  anAppointment,
+  aPresenceInput,
+  floatingDate,
+  utc,
+} from '../support/builders.ts';
 import { assertShows, available, meeting } from './expect-state.ts';
 
 describe('§3 mailbox time zones', () => {
@@ -123,7 +129,7 @@ describe('§3 all-day appointments cover local midnight to midnight', () => {
     assertShows(input, '2026-11-24T00:00:00Z', meeting('Offsite', '2026-11-25T00:00:00Z'));
   });
 
-  it('timed appointments are UTC instants whatever the zone does that night', () => {
+  it('places floating times on a DST day, moving a skipped wall time forward', () => {
     assert.equal(floatingToInstant(floatingDate('2026-03-29'), 'Europe/Berlin'), utc('2026-03-28T23:00:00Z'));
     // 02:30 does not exist in Berlin on 2026-03-29: the wall time moves forward to 03:30 CEST.
     assert.equal(
@@ -131,4 +137,23 @@ describe('§3 all-day appointments cover local midnight to midnight', () => {
       utc('2026-03-29T01:30:00Z'),
     );
   });
+});
+
+describe('§3 timed appointments across daylight-saving changes', () => {
+  // Timed appointments arrive as UTC instants: a DST change inside one neither stretches nor shrinks it.
+  const cases = [
+    { zone: 'W. Europe Standard Time', start: '2026-03-29T00:30:00Z', end: '2026-03-29T02:30:00Z' },
+    { zone: 'W. Europe Standard Time', start: '2026-10-25T00:30:00Z', end: '2026-10-25T02:30:00Z' },
+    { zone: 'Eastern Standard Time', start: '2026-03-08T06:30:00Z', end: '2026-03-08T08:30:00Z' },
+    { zone: 'Eastern Standard Time', start: '2026-11-01T05:30:00Z', end: '2026-11-01T07:30:00Z' },
+  ];
+  for (const { zone, start, end } of cases) {
+    const input = aPresenceInput({
+      mailboxTimeZone: zone,
+      appointments: [anAppointment({ subject: 'Night shift', start: utc(start), end: utc(end) })],
+    });
+    it(`${start}–${end} in ${zone} begins on time`, () =>
+      assertShows(input, start, meeting('Night shift', end)));
+    it(`${start}–${end} in ${zone} ends on time`, () => assertShows(input, end, available(null)));
+  }
 });
