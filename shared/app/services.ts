@@ -1,3 +1,5 @@
+import type { CalendarSource } from '../calendar/calendar-source.ts';
+import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
@@ -34,6 +36,8 @@ export interface Services {
   readonly queues: WorkQueues;
   readonly log: AdminLog;
   readonly logReader: AdminLogReader;
+  /** Exchange (Graph or EWS, by CALENDAR_SOURCE); made on first use, so functions that do not read Exchange never sign in. */
+  readonly calendarSource: CalendarSource;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -69,6 +73,7 @@ const FACTORIES: Factories = {
   // One object writes and reads the log.
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),
+  calendarSource: (c) => createCalendarSource(c.settings),
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

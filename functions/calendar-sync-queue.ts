@@ -1,0 +1,12 @@
+import { getServices } from '../shared/app/services.ts';
+import { QUEUES } from '../shared/queues/messages.ts';
+import { defineQueue } from '../shared/runtime/define-function.ts';
+import { runCalendarSync } from '../shared/sync/calendar-sync.ts';
+import { calendarSyncDeps } from '../shared/sync/sync-services.ts';
+
+/** Reads up to 20 users' calendars and out-of-office from Exchange, stores them, (re)subscribes. */
+export const calendarSyncQueue = defineQueue({
+  name: 'calendar-sync-queue',
+  queueName: QUEUES.calendarSync,
+  handler: (message) => runCalendarSync(calendarSyncDeps(getServices()), message),
+});

@@ -1,0 +1,179 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { CalendarSubscription } from '../calendar/calendar-source.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Instant } from '../presence/model.ts';
+import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import type { SubscriptionStore } from '../storage/stores.ts';
+import {
+  changeNotifications,
+  lifecycleEventOf,
+  lifecycleNotifications,
+} from './graph-notification-schemas.ts';
+import {
+  accepted,
+  handshake,
+  readJsonBody,
+  refuse,
+  type WebhookAnswer,
+  type WebhookRequest,
+} from './graph-webhook-http.ts';
+
+export interface GraphWebhookDeps {
+  readonly subscriptions: SubscriptionStore;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
+  readonly now: () => Instant;
+}
+
+/** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
+export const COALESCE_SECONDS = 1;
+const SUBSCRIPTION_CACHE_MS = 60_000;
+const IGNORED_LOG_EVERY_MS = 60_000;
+
+/**
+ * SPEC §5's Graph routes: the handshake, change notifications and lifecycle notifications.
+ * They validate, check each notice's clientState in constant time against its subscription,
+ * queue calendar-sync jobs and answer without calling Exchange. Notices with an unknown
+ * subscription or a wrong clientState are ignored (counted in the log, at most once a minute).
+ */
+export class GraphWebhook {
+  readonly #deps: GraphWebhookDeps;
+  /** subscription id → subscription; lookups are most of the answer time, and subscriptions change weekly. */
+  readonly #known = new Map<string, { subscription: CalendarSubscription; until: Instant }>();
+  /** userId → when the calendar-sync job already queued for them becomes visible. */
+  readonly #pending = new Map<string, Instant>();
+  #ignored = 0;
+  #ignoredLoggedAt = 0;
+
+  constructor(deps: GraphWebhookDeps) {
+    this.#deps = deps;
+  }
+
+  /** POST /api/notifications/graph */
+  async notifications(request: WebhookRequest): Promise<WebhookAnswer> {
+    const shake = handshake(request);
+    if (shake !== null) return shake;
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.answer;
+    const parsed = changeNotifications.safeParse(body.value);
+    if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
+    const now = this.#deps.now();
+    const userIds = new Set<string>();
+    for (const notice of parsed.data.value) {
+      const subscription = await this.#authentic(notice.subscriptionId, notice.clientState ?? null, now);
+      if (subscription !== null) userIds.add(subscription.userId);
+    }
+    return this.#enqueue([...userIds], now, 'notification');
+  }
+
+  /** POST /api/notifications/graph/lifecycle */
+  async lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
+    const shake = handshake(request);
+    if (shake !== null) return shake;
+    const body = await readJsonBody(request);
+    if (!body.ok) return body.answer;
+    const parsed = lifecycleNotifications.safeParse(body.value);
+    if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
+    const now = this.#deps.now();
+    const resync = new Set<string>();
+    for (const notice of parsed.data.value) {
+      const subscription = await this.#authentic(notice.subscriptionId, notice.clientState ?? null, now);
+      const event = lifecycleEventOf(notice.lifecycleEvent);
+      if (subscription === null || event === null) continue;
+      await this.#deps.log.write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`);
+      if (event === 'subscriptionRemoved') {
+        // Gone for good: forget it, so the resync creates a new one rather than renewing.
+        this.#known.delete(subscription.id);
+        await this.#deps.subscriptions.delete(subscription);
+      }
+      // reauthorizationRequired: the resync renews the subscription; removed and missed: notices were lost.
+      resync.add(subscription.userId);
+    }
+    return this.#enqueue([...resync], now, 'resync');
+  }
+
+  async #authentic(
+    subscriptionId: string,
+    clientState: string | null,
+    now: Instant,
+  ): Promise<CalendarSubscription | null> {
+    const subscription = await this.#subscription(subscriptionId, now);
+    if (subscription !== null && clientState !== null && subscription.clientState !== null) {
+      if (sameSecret(clientState, subscription.clientState)) return subscription;
+    }
+    this.#ignored += 1;
+    if (now - this.#ignoredLoggedAt >= IGNORED_LOG_EVERY_MS) {
+      this.#ignoredLoggedAt = now;
+      const count = this.#ignored;
+      this.#ignored = 0;
+      await this.#deps.log.write(
+        `Ignored ${count} Microsoft Graph notification(s) with an unknown subscription or a wrong clientState`,
+        'warning',
+      );
+    }
+    return null;
+  }
+
+  async #subscription(id: string, now: Instant): Promise<CalendarSubscription | null> {
+    const cached = this.#known.get(id);
+    if (cached !== undefined && cached.until > now) return cached.subscription;
+    const subscription = await this.#deps.subscriptions.getById(id);
+    // Only hits are cached: a subscription created a moment ago must be found on its first notice.
+    if (subscription === null || subscription.source !== 'graph') {
+      this.#known.delete(id);
+      return null;
+    }
+    if (this.#known.size > 50_000) this.#known.clear();
+    this.#known.set(id, { subscription, until: now + SUBSCRIPTION_CACHE_MS });
+    return subscription;
+  }
+
+  /** One delayed job per 20 users; users whose job is queued and not yet visible are already covered. */
+  async #enqueue(
+    userIds: readonly string[],
+    now: Instant,
+    reason: 'notification' | 'resync',
+  ): Promise<WebhookAnswer> {
+    const fresh = reason === 'resync' ? userIds : userIds.filter((id) => (this.#pending.get(id) ?? 0) <= now);
+    if (fresh.length === 0) return accepted;
+    const visibleAt = now + COALESCE_SECONDS * 1000;
+    for (const id of fresh) this.#pending.set(id, visibleAt);
+    try {
+      const jobs: Promise<void>[] = [];
+      for (let i = 0; i < fresh.length; i += 20) {
+        const message: CalendarSyncMessage = {
+          userIds: fresh.slice(i, i + 20),
+          reason,
+          outOfOfficeOnly: false,
+          notifiedAt: now,
+        };
+        jobs.push(this.#deps.queues.send(QUEUES.calendarSync, message, COALESCE_SECONDS));
+      }
+      await Promise.all(jobs);
+    } catch {
+      for (const id of fresh) this.#pending.delete(id);
+      // Storage is down: Graph retries a notification it could not deliver.
+      return refuse(503, 'could not queue the notifications, try again');
+    }
+    this.#prune(now);
+    return accepted;
+  }
+
+  #prune(now: Instant): void {
+    if (this.#pending.size < 10_000) return;
+    for (const [id, visibleAt] of this.#pending) if (visibleAt <= now) this.#pending.delete(id);
+  }
+}
+
+/** Constant-time comparison: digests have equal length whatever was sent. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function describe(issue: { path: readonly PropertyKey[]; message: string } | undefined): string {
+  if (issue === undefined) return 'invalid notification';
+  const path = issue.path.map(String).join('.');
+  return path === '' ? issue.message : `${path}: ${issue.message}`;
+}

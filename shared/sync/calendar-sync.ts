@@ -1,0 +1,238 @@
+import type {
+  CalendarSource,
+  CalendarSubscription,
+  Mailbox,
+  MailboxCalendar,
+  MailboxOutOfOffice,
+} from '../calendar/calendar-source.ts';
+import type { AppError, Result } from '../errors.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Appointment, Instant } from '../presence/model.ts';
+import {
+  type CalendarSyncMessage,
+  calendarSyncMessage,
+  QUEUES,
+  type WorkQueues,
+} from '../queues/messages.ts';
+import type {
+  CalendarStore,
+  HealthStore,
+  StoredCalendar,
+  SubscriptionStore,
+  UserStore,
+} from '../storage/stores.ts';
+import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
+
+export interface CalendarSyncDeps {
+  readonly calendarSource: CalendarSource;
+  readonly users: UserStore;
+  readonly calendars: CalendarStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
+  readonly health?: HealthStore;
+  readonly scanWindowDays: number;
+  readonly now: () => Instant;
+}
+
+/** Reasons an administrator expects to see in the log line by line (SPEC §6); the hourly refresh stays quiet. */
+const LOGGED_REASONS: ReadonlySet<CalendarSyncMessage['reason']> = new Set(['scan', 'force', 'resync']);
+/** Failures worth another delivery of the message: the next try may well work. */
+const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.unreachable']);
+
+interface UserState {
+  readonly mailbox: Mailbox;
+  readonly stored: StoredCalendar | null;
+  readonly subscription: CalendarSubscription | null;
+}
+
+/**
+ * The calendar-sync job (SPEC §2): reads the window and out-of-office of up to 20 users from
+ * Exchange, stores them, creates or renews their subscriptions, and asks for a presence
+ * recalculation of each user whose data changed. A user whose calendar cannot be read keeps
+ * what was known, with the error shown to administrators. Throws (so the queue delivers the
+ * message again) only when Exchange was throttling or unreachable.
+ */
+export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): Promise<void> {
+  const parsed = calendarSyncMessage.safeParse(input);
+  if (!parsed.success) {
+    await deps.log.write(
+      `Ignored a malformed calendar-sync message: ${parsed.error.issues[0]?.message}`,
+      'warning',
+    );
+    return;
+  }
+  const message = parsed.data;
+  const now = deps.now();
+  const users = await loadUsers(deps, message.userIds);
+  if (users.length === 0) return;
+
+  const fullRead = LOGGED_REASONS.has(message.reason);
+  const readCalendar = users.filter(({ stored }) => {
+    if (message.outOfOfficeOnly) return calendarIsStale(stored, now, deps.scanWindowDays);
+    // A read that began after the notice arrived already holds the change.
+    if (message.notifiedAt !== undefined && stored?.calendarReadAt != null) {
+      return stored.calendarReadAt < message.notifiedAt;
+    }
+    return true;
+  });
+  const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;
+  const subscribe = fullRead ? users : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
+
+  if (fullRead) {
+    for (const { mailbox } of subscribe)
+      await deps.log.write(`Subscribing to availability of user: ${mailbox.email}`);
+    await deps.log.write(`Getting out-of-office settings for: ${readOutOfOffice.length} users`);
+    for (const { mailbox } of readOutOfOffice) {
+      await deps.log.write(`Getting out-of-office settings for: ${mailbox.email}`);
+    }
+  }
+
+  const source = deps.calendarSource;
+  const [calendars, outOfOffice, subscriptions] = await Promise.all([
+    readCalendar.length > 0
+      ? source.readCalendars(
+          readCalendar.map((u) => u.mailbox),
+          syncWindow(now, deps.scanWindowDays),
+        )
+      : new Map<string, Result<MailboxCalendar>>(),
+    readOutOfOffice.length > 0
+      ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
+      : new Map<string, Result<MailboxOutOfOffice>>(),
+    subscribe.length > 0
+      ? source.subscribe(subscribe.map((u) => ({ mailbox: u.mailbox, existing: u.subscription })))
+      : new Map<string, Result<CalendarSubscription>>(),
+  ]);
+
+  const failures: AppError[] = [];
+  const outcomes = await Promise.all(
+    users.map((user) =>
+      storeUser(deps, user, {
+        now,
+        because: message.reason,
+        calendar: calendars.get(user.mailbox.userId),
+        outOfOffice: outOfOffice.get(user.mailbox.userId),
+        subscription: subscriptions.get(user.mailbox.userId),
+        failures,
+      }),
+    ),
+  );
+  await Promise.all(
+    users
+      .filter((_, i) => outcomes[i] === true)
+      .map((u) =>
+        deps.queues.send(QUEUES.presence, { userId: u.mailbox.userId, reason: 'calendar-changed' }),
+      ),
+  );
+  await reportHealth(deps, now, failures);
+  const transient = failures.find((error) => TRANSIENT.has(error.code));
+  if (transient !== undefined) throw transient;
+}
+
+async function loadUsers(deps: CalendarSyncDeps, userIds: readonly string[]): Promise<UserState[]> {
+  const loaded = await Promise.all(
+    [...new Set(userIds)].map(async (userId) => {
+      const user = await deps.users.get(userId);
+      if (user === null || !user.integrated || user.email === null) return null;
+      const [stored, subscription] = await Promise.all([
+        deps.calendars.get(userId),
+        deps.subscriptions.getByUser(userId),
+      ]);
+      return { mailbox: { userId, email: user.email }, stored, subscription };
+    }),
+  );
+  return loaded.filter((user) => user !== null);
+}
+
+/** Stores what was read for one user; true when their presence inputs changed. */
+async function storeUser(
+  deps: CalendarSyncDeps,
+  user: UserState,
+  read: {
+    readonly now: Instant;
+    readonly because: string;
+    readonly calendar: Result<MailboxCalendar> | undefined;
+    readonly outOfOffice: Result<MailboxOutOfOffice> | undefined;
+    readonly subscription: Result<CalendarSubscription> | undefined;
+    readonly failures: AppError[];
+  },
+): Promise<boolean> {
+  const { mailbox, stored } = user;
+  let changed = false;
+  const errors: string[] = [];
+
+  if (read.calendar?.ok === true) {
+    const appointments = read.calendar.value.appointments;
+    changed ||= stored === null || !sameAppointments(stored.appointments, appointments);
+    await deps.calendars.saveAppointments(
+      mailbox.userId,
+      syncWindow(read.now, deps.scanWindowDays),
+      appointments,
+      {
+        readAt: read.now,
+        because: read.because,
+      },
+    );
+  } else if (read.calendar?.ok === false) {
+    read.failures.push(read.calendar.error);
+    errors.push(`Could not read the calendar of ${mailbox.email}: ${read.calendar.error.message}`);
+  }
+
+  if (read.outOfOffice?.ok === true) {
+    const { outOfOffice, timeZone } = read.outOfOffice.value;
+    const same =
+      stored !== null &&
+      stored.outOfOfficeReadAt !== null &&
+      stored.timeZone === timeZone &&
+      JSON.stringify(stored.outOfOffice) === JSON.stringify(outOfOffice);
+    if (!same) {
+      changed = true;
+      await deps.calendars.saveOutOfOffice(mailbox.userId, outOfOffice, timeZone, read.now);
+    }
+  } else if (read.outOfOffice?.ok === false) {
+    read.failures.push(read.outOfOffice.error);
+    errors.push(
+      `Could not get out-of-office settings for ${mailbox.email}: ${read.outOfOffice.error.message}`,
+    );
+  }
+
+  if (read.subscription?.ok === true) {
+    const fresh = read.subscription.value;
+    if (user.subscription !== null && user.subscription.id !== fresh.id) {
+      await deps.subscriptions.delete(user.subscription);
+    }
+    await deps.subscriptions.put(fresh);
+  } else if (read.subscription?.ok === false) {
+    read.failures.push(read.subscription.error);
+    errors.push(
+      `Could not subscribe to availability of user ${mailbox.email}: ${read.subscription.error.message}`,
+    );
+  }
+
+  for (const line of errors) await deps.log.write(line, 'error');
+  if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
+  return changed;
+}
+
+function sameAppointments(before: readonly Appointment[], after: readonly Appointment[]): boolean {
+  if (before.length !== after.length) return false;
+  const key = (list: readonly Appointment[]) =>
+    JSON.stringify([...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.start - b.start)));
+  return key(before) === key(after);
+}
+
+async function reportHealth(
+  deps: CalendarSyncDeps,
+  now: Instant,
+  failures: readonly AppError[],
+): Promise<void> {
+  if (deps.health === undefined) return;
+  const outage = failures.find(
+    (error) => TRANSIENT.has(error.code) || error.code === 'exchange.unauthorized',
+  );
+  await deps.health.report(
+    'exchange',
+    outage === undefined ? { ok: true } : { ok: false, cause: outage.message },
+    now,
+  );
+}

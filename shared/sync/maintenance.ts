@@ -1,0 +1,60 @@
+import type { Instant } from '../presence/model.ts';
+import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import type { SubscriptionStore, UserStore } from '../storage/stores.ts';
+import { chunk, USERS_PER_JOB } from './sync-policy.ts';
+
+export interface MaintenanceDeps {
+  readonly users: UserStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly queues: WorkQueues;
+  readonly integrationEnabled: () => Promise<boolean>;
+  readonly now: () => Instant;
+}
+
+/** Hourly (see maintenance-timer): often enough that a manually switched-on out-of-office shows within the hour. */
+export const MAINTENANCE_SCHEDULE = '0 7 * * * *';
+
+/**
+ * Exchange sends no notification when out-of-office settings change, and subscriptions and the
+ * known window age: so every integrated user gets a quiet 'refresh-oof' job each run. The job
+ * reads the out-of-office setting, re-reads a calendar older than 20 hours, and renews a
+ * subscription with fewer than 3 days left or recreates a missing one (sync-policy.ts). Users
+ * with subscriptions not renewed in time get a full resync instead. No Exchange call here:
+ * the jobs batch them.
+ */
+export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
+  if (!(await deps.integrationEnabled())) return;
+  const [users, subscriptions] = await Promise.all([deps.users.list(), deps.subscriptions.list()]);
+  const now = deps.now();
+  const subscriptionOf = new Map(subscriptions.map((s) => [s.userId, s]));
+  const integrated = users.filter((user) => user.integrated && user.email !== null);
+  // A lapsed subscription means notices were lost: read everything again.
+  const lapsed = integrated.filter((user) => {
+    const expiresAt = subscriptionOf.get(user.id)?.expiresAt;
+    return expiresAt != null && expiresAt <= now;
+  });
+  const lapsedIds = new Set(lapsed.map((user) => user.id));
+  const refresh = integrated.filter((user) => !lapsedIds.has(user.id));
+  await Promise.all([
+    ...chunk(
+      lapsed.map((user) => user.id),
+      USERS_PER_JOB,
+    ).map((userIds) =>
+      deps.queues.send(QUEUES.calendarSync, {
+        userIds,
+        reason: 'resync',
+        outOfOfficeOnly: false,
+      } satisfies CalendarSyncMessage),
+    ),
+    ...chunk(
+      refresh.map((user) => user.id),
+      USERS_PER_JOB,
+    ).map((userIds) =>
+      deps.queues.send(QUEUES.calendarSync, {
+        userIds,
+        reason: 'refresh-oof',
+        outOfOfficeOnly: true,
+      } satisfies CalendarSyncMessage),
+    ),
+  ]);
+}

@@ -1,0 +1,86 @@
+import type { CalendarSource } from '../calendar/calendar-source.ts';
+import { AppError } from '../errors.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Instant } from '../presence/model.ts';
+import { type CalendarSyncMessage, QUEUES, scanMessage, type WorkQueues } from '../queues/messages.ts';
+import type { CalendarStore, HealthStore, SubscriptionStore, UserRecord } from '../storage/stores.ts';
+import { chunk, USERS_PER_JOB } from './sync-policy.ts';
+
+export interface ScanDeps {
+  readonly calendarSource: CalendarSource;
+  /** H3's directory sync, bound to its dependencies. */
+  readonly syncDirectory: () => Promise<{
+    readonly integrated: readonly UserRecord[];
+    readonly removed: readonly UserRecord[];
+  }>;
+  readonly subscriptions: SubscriptionStore;
+  readonly calendars: CalendarStore;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
+  readonly health?: HealthStore;
+  /** The "Activate" box, as it is now (the admin API can change it at run time). */
+  readonly integrationEnabled: () => Promise<boolean>;
+  readonly now: () => Instant;
+}
+
+/**
+ * The scan (start-up, weekly, Force now): connect to Exchange, sync the PHONE-LiNK directory,
+ * drop the subscriptions of users who left the integration, and fan out one calendar-sync job
+ * per 20 integrated users. The jobs do the reading, so a scan of 10,000 users takes seconds here.
+ */
+export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
+  const parsed = scanMessage.safeParse(input);
+  if (!parsed.success) {
+    await deps.log.write('Ignored a malformed scan message', 'warning');
+    return;
+  }
+  if (!(await deps.integrationEnabled())) {
+    await deps.log.write('Calendar integration is not activated: scan skipped');
+    return;
+  }
+  try {
+    await deps.calendarSource.connect(deps.log);
+  } catch (error) {
+    await deps.health?.report('exchange', { ok: false, cause: readable(error) }, deps.now());
+    throw error;
+  }
+  await deps.health?.report('exchange', { ok: true }, deps.now());
+  const { integrated, removed } = await deps.syncDirectory();
+
+  for (const user of removed) await forget(deps, user);
+
+  const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
+  const jobs = chunk(
+    integrated.map((user) => user.id),
+    USERS_PER_JOB,
+  );
+  await Promise.all(
+    jobs.map((userIds) =>
+      deps.queues.send(QUEUES.calendarSync, {
+        userIds,
+        reason,
+        outOfOfficeOnly: false,
+      } satisfies CalendarSyncMessage),
+    ),
+  );
+}
+
+/** A user left the integration: Exchange stops notifying us, and their calendar is no longer kept. */
+async function forget(deps: ScanDeps, user: UserRecord): Promise<void> {
+  const subscription = await deps.subscriptions.getByUser(user.id);
+  if (subscription !== null) {
+    try {
+      await deps.calendarSource.unsubscribe(subscription);
+    } catch (error) {
+      // The subscription expires by itself within 7 days, and its notices are for an unknown user then.
+      await deps.log.write(`Could not unsubscribe ${user.email ?? user.id}: ${readable(error)}`, 'warning');
+    }
+    await deps.subscriptions.delete(subscription);
+  }
+  await deps.calendars.delete(user.id);
+  await deps.log.write(`Stopped following the calendar of ${user.email ?? user.name}`);
+}
+
+function readable(error: unknown): string {
+  return error instanceof AppError ? error.message : 'unexpected error';
+}
