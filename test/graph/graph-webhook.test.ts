@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
+import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
+import { Secret } from '../../shared/config/secret.ts';
+import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
+import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
+import { MAX_BODY_BYTES, type WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
+import { calendarSyncMessage, QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
+import { StorageWorkQueues } from '../../shared/queues/storage-work-queues.ts';
+import { createStorageClients } from '../../shared/storage/storage-clients.ts';
+import { Table } from '../../shared/storage/table.ts';
+import { TableSubscriptionStore } from '../../shared/storage/table-subscription-store.ts';
+
+const NOW = Date.UTC(2026, 10, 24, 9);
+
+/** Real Storage queues, with every send remembered so the test can read what the webhook queued. */
+class RememberingQueues implements WorkQueues {
+  readonly sent: { queue: string; message: unknown; delaySeconds: number }[] = [];
+  readonly #inner: WorkQueues;
+  constructor(inner: WorkQueues) {
+    this.#inner = inner;
+  }
+  async send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds = 0): Promise<void> {
+    await this.#inner.send(queue, message, delaySeconds);
+    this.sent.push({ queue, message, delaySeconds });
+  }
+}
+
+function aSubscription(overrides: Partial<CalendarSubscription> = {}): CalendarSubscription {
+  return {
+    id: 'sub-ann',
+    userId: '201',
+    source: 'graph',
+    expiresAt: NOW + 86_400_000,
+    clientState: 'c2VjcmV0LWFubi1jbGllbnQtc3RhdGU',
+    watermark: null,
+    ...overrides,
+  };
+}
+
+function aNotice(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    subscriptionId: 'sub-ann',
+    clientState: 'c2VjcmV0LWFubi1jbGllbnQtc3RhdGU',
+    changeType: 'updated',
+    resource: 'Users/0f3c/Events/AAMk',
+    tenantId: 'tenant',
+    subscriptionExpirationDateTime: '2026-11-30T09:00:00Z',
+    ...overrides,
+  };
+}
+
+function request(options: {
+  query?: string;
+  body?: string | ReadableStream<Uint8Array>;
+  headers?: Record<string, string>;
+}): WebhookRequest {
+  const body = options.body;
+  return {
+    query: new URLSearchParams(options.query ?? ''),
+    headers: new Headers(options.headers ?? { 'content-type': 'application/json' }),
+    body: body === undefined ? null : typeof body === 'string' ? new Blob([body]).stream() : body,
+  };
+}
+
+const json = (value: unknown) => request({ body: JSON.stringify(value) });
+
+describe('§5 Graph webhook', () => {
+  let azurite: RunningAzurite;
+  let subscriptions: TableSubscriptionStore;
+  let storageQueues: StorageWorkQueues;
+  let queues: RememberingQueues;
+  let webhook: GraphWebhook;
+  let log: TableAdminLog;
+  let now = NOW;
+
+  before(async () => {
+    azurite = await startAzurite();
+    const clients = createStorageClients({
+      kind: 'connectionString',
+      connectionString: new Secret(azurite.connectionString),
+    });
+    subscriptions = new TableSubscriptionStore(new Table(clients.table('subscriptions')));
+    storageQueues = new StorageWorkQueues(clients.queueService);
+    log = new TableAdminLog(new Table(clients.table('adminlog')));
+    await subscriptions.put(aSubscription());
+    await subscriptions.put(aSubscription({ id: 'sub-bob', userId: '202', clientState: 'Ym9iLXN0YXRl' }));
+  });
+
+  after(async () => {
+    await azurite.stop();
+  });
+
+  beforeEach(() => {
+    now += 60_000;
+    queues = new RememberingQueues(storageQueues);
+    webhook = new GraphWebhook({ subscriptions, queues, log, now: () => now });
+  });
+
+  describe('validation handshake', () => {
+    for (const route of ['notifications', 'lifecycle'] as const) {
+      it(`echoes the decoded validationToken as text/plain on the ${route} route`, async () => {
+        const answer = await webhook[route](
+          request({ query: 'validationToken=Validation%3A%20Testing%20client%20application' }),
+        );
+        assert.equal(answer.status, 200);
+        assert.match(answer.headers['Content-Type'] ?? '', /^text\/plain/);
+        assert.equal(answer.body, 'Validation: Testing client application');
+        assert.equal(queues.sent.length, 0);
+      });
+    }
+  });
+
+  describe('change notifications', () => {
+    it('queues one delayed calendar re-read for a notice with the right clientState, and answers 202', async () => {
+      const answer = await webhook.notifications(json({ value: [aNotice()] }));
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 1);
+      const sent = queues.sent[0];
+      assert.equal(sent?.queue, QUEUES.calendarSync);
+      assert.ok((sent?.delaySeconds ?? 0) >= 1);
+      const message = calendarSyncMessage.parse(sent?.message);
+      assert.deepEqual(message.userIds, ['201']);
+      assert.equal(message.reason, 'notification');
+      assert.equal(message.notifiedAt, now);
+    });
+
+    it('ignores a notice with a wrong clientState: 202, nothing queued', async () => {
+      const answer = await webhook.notifications(json({ value: [aNotice({ clientState: 'guessed' })] }));
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
+    });
+
+    it('ignores a notice without clientState or for an unknown subscription', async () => {
+      const answer = await webhook.notifications(
+        json({ value: [aNotice({ clientState: null }), aNotice({ subscriptionId: 'sub-nobody' })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
+    });
+
+    it('does not let one user’s clientState open another user’s subscription', async () => {
+      await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-bob' })] }));
+      assert.equal(queues.sent.length, 0);
+    });
+
+    it('coalesces a burst for one user into one re-read', async () => {
+      const burst = [aNotice({ changeType: 'created' }), aNotice(), aNotice({ changeType: 'deleted' })];
+      await webhook.notifications(json({ value: burst }));
+      await webhook.notifications(json({ value: [aNotice()] }));
+      assert.equal(queues.sent.length, 1);
+      now += 2_000; // the queued job has become visible: a later change needs a new read
+      await webhook.notifications(json({ value: [aNotice()] }));
+      assert.equal(queues.sent.length, 2);
+    });
+
+    it('puts several users of one POST into one job', async () => {
+      await webhook.notifications(
+        json({ value: [aNotice(), aNotice({ subscriptionId: 'sub-bob', clientState: 'Ym9iLXN0YXRl' })] }),
+      );
+      assert.equal(queues.sent.length, 1);
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds.sort(), ['201', '202']);
+    });
+  });
+
+  describe('bad input never makes a 5xx', () => {
+    const cases = [
+      { name: 'no body', req: () => request({}), status: 400 },
+      { name: 'not JSON', req: () => request({ body: '{"value": [' }), status: 400 },
+      { name: 'JSON of the wrong shape', req: () => json({ value: 'x' }), status: 400 },
+      { name: 'an empty value list', req: () => json({ value: [] }), status: 400 },
+      {
+        name: 'a notice without subscriptionId',
+        req: () => json({ value: [{ clientState: 'x' }] }),
+        status: 400,
+      },
+      { name: 'a JSON array', req: () => json([1, 2]), status: 400 },
+      {
+        name: 'invalid UTF-8',
+        req: () => request({ body: new Blob([new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])]).stream() }),
+        status: 400,
+      },
+      {
+        name: 'an oversized declared body',
+        req: () => request({ body: '{}', headers: { 'content-length': String(MAX_BODY_BYTES + 1) } }),
+        status: 413,
+      },
+      {
+        name: 'an oversized streamed body',
+        req: () => request({ body: new Blob([`{"value":"${'x'.repeat(MAX_BODY_BYTES)}"}`]).stream() }),
+        status: 413,
+      },
+    ];
+    for (const { name, req, status } of cases) {
+      it(`answers ${status} to ${name}`, async () => {
+        const answer = await webhook.notifications(req());
+        assert.equal(answer.status, status);
+        assert.match(answer.body ?? '', /"error"/);
+        assert.equal(queues.sent.length, 0);
+      });
+    }
+  });
+
+  describe('lifecycle notifications', () => {
+    it('answers reauthorizationRequired and missed with a resync', async () => {
+      for (const lifecycleEvent of ['reauthorizationRequired', 'missed']) {
+        now += 5_000;
+        queues.sent.length = 0;
+        const answer = await webhook.lifecycle(json({ value: [aNotice({ lifecycleEvent })] }));
+        assert.equal(answer.status, 202);
+        assert.equal(calendarSyncMessage.parse(queues.sent[0]?.message).reason, 'resync', lifecycleEvent);
+      }
+    });
+
+    it('forgets a removed subscription and resyncs, so it is created anew', async () => {
+      await subscriptions.put(aSubscription({ id: 'sub-cy', userId: '203', clientState: 'Y3k' }));
+      const answer = await webhook.lifecycle(
+        json({
+          value: [
+            aNotice({ subscriptionId: 'sub-cy', clientState: 'Y3k', lifecycleEvent: 'subscriptionRemoved' }),
+          ],
+        }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(await subscriptions.getById('sub-cy'), null);
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
+    });
+
+    it('ignores a lifecycle notice with a wrong clientState', async () => {
+      await webhook.lifecycle(json({ value: [aNotice({ clientState: 'nope', lifecycleEvent: 'missed' })] }));
+      assert.equal(queues.sent.length, 0);
+    });
+  });
+});
