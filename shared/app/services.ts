@@ -1,3 +1,6 @@
+import { createSecretVault } from '../admin/create-secret-vault.ts';
+import type { SecretVault } from '../admin/secret-vault.ts';
+import { createTableHealthStore } from '../admin/table-health-store.ts';
 import type { CalendarSource } from '../calendar/calendar-source.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
@@ -9,6 +12,7 @@ import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
 import type {
   CalendarStore,
+  HealthStore,
   PresenceStore,
   RuntimeSettingsStore,
   SubscriptionStore,
@@ -36,6 +40,10 @@ export interface Services {
   readonly queues: WorkQueues;
   readonly log: AdminLog;
   readonly logReader: AdminLogReader;
+  /** The last outcome of talking to Exchange and PHONE-LiNK (GET /api/status, the health view). */
+  readonly health: HealthStore;
+  /** Secrets written through the admin API: Key Vault in Azure, `.dev-data/secrets.json` locally. */
+  readonly secretVault: SecretVault;
   /** Exchange (Graph or EWS, by CALENDAR_SOURCE); made on first use, so functions that do not read Exchange never sign in. */
   readonly calendarSource: CalendarSource;
 }
@@ -55,6 +63,7 @@ export const TABLES = {
   subscriptions: 'subscriptions',
   runtimeSettings: 'runtimesettings',
   log: 'adminlog',
+  health: 'health',
 } as const;
 
 type Factories = {
@@ -73,6 +82,8 @@ const FACTORIES: Factories = {
   // One object writes and reads the log.
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),
+  health: (c) => createTableHealthStore(table(c, TABLES.health)),
+  secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) => createCalendarSource(c.settings),
 };
 

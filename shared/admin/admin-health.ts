@@ -1,0 +1,236 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Settings } from '../config/settings.ts';
+import { AppError } from '../errors.ts';
+import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
+import { toIsoSeconds } from '../presence/instant.ts';
+import type { AdminServices } from './admin-services.ts';
+import { missingSettings } from './admin-status.ts';
+import { loadEffectiveSettings } from './effective-settings.ts';
+import { userPresence } from './user-presence.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Graph event subscriptions live at most 7 days and are renewed well before; half a day left means renewal is failing. */
+const SUBSCRIPTION_WARN_MS = 12 * HOUR;
+const CREDENTIAL_WARN_MS = 30 * DAY;
+/** Entra ID client secrets last at most 24 months; say so well before. */
+const SECRET_AGE_WARN_MS = 540 * DAY;
+/** A computed state PHONE-LiNK has not been told for this long is a stuck push. */
+const PUSH_LAG_WARN_MS = 60_000;
+const PROBE_TIMEOUT_MS = 3_000;
+
+export interface HealthWarning {
+  readonly severity: 'error' | 'warning';
+  readonly area:
+    | 'integration'
+    | 'exchange'
+    | 'subscriptions'
+    | 'calendars'
+    | 'presence'
+    | 'credentials'
+    | 'phonelink';
+  readonly text: string;
+  readonly userId?: string;
+}
+
+/** The health view: what is broken, and what will break soon, before users notice. */
+export async function getHealth(services: AdminServices, options: { readonly fetch?: typeof fetch } = {}) {
+  const settings = await loadEffectiveSettings(
+    services.settings,
+    services.runtimeSettings,
+    services.secretVault,
+  );
+  const now = services.now();
+  const warnings: HealthWarning[] = [];
+  const [users, subscriptions, presences, reports, secretInfo] = await Promise.all([
+    services.users.list(),
+    services.subscriptions.list(),
+    services.presence.list(),
+    services.health.list(),
+    services.secretVault.describe(),
+  ]);
+  const integrated = users.filter((u) => u.integrated);
+  const calendars = await Promise.all(integrated.map((u) => services.calendars.get(u.id)));
+  const subscriptionOf = new Map(subscriptions.map((s) => [s.userId, s]));
+  const presenceOf = new Map(presences.map((p) => [p.userId, p]));
+
+  if (!settings.integrationEnabled) {
+    warnings.push({ severity: 'warning', area: 'integration', text: 'The integration is not activated' });
+  }
+  for (const name of missingSettings(settings)) {
+    warnings.push({ severity: 'error', area: 'integration', text: `${name} is not set` });
+  }
+  for (const report of reports) {
+    if (report.ok) continue;
+    const area = report.component === 'exchange' ? 'exchange' : 'phonelink';
+    const since = report.lastOkAt === null ? '' : ` (last worked ${toIsoSeconds(report.lastOkAt)})`;
+    warnings.push({ severity: 'error', area, text: `${report.cause ?? 'failing'}${since}` });
+  }
+
+  let expiringSoon = 0;
+  let missing = 0;
+  let unread = 0;
+  let failed = 0;
+  integrated.forEach((user, i) => {
+    const calendar = calendars[i] ?? null;
+    const who = user.email ?? user.id;
+    if (calendar?.lastError != null) {
+      failed += 1;
+      warnings.push({
+        severity: 'error',
+        area: 'calendars',
+        text: `${who}: calendar could not be read: ${calendar.lastError}`,
+        userId: user.id,
+      });
+    } else if (calendar === null || calendar.calendarReadAt === null) {
+      unread += 1;
+      warnings.push({
+        severity: 'warning',
+        area: 'calendars',
+        text: `${who}: calendar not read yet`,
+        userId: user.id,
+      });
+    }
+    const subscription = subscriptionOf.get(user.id);
+    if (subscription === undefined) {
+      if (calendar?.calendarReadAt != null) {
+        missing += 1;
+        warnings.push({
+          severity: 'warning',
+          area: 'subscriptions',
+          text: `${who}: no change subscription; changes are seen only at the next scan`,
+          userId: user.id,
+        });
+      }
+    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < SUBSCRIPTION_WARN_MS) {
+      expiringSoon += 1;
+      const expired = subscription.expiresAt <= now;
+      warnings.push({
+        severity: expired ? 'error' : 'warning',
+        area: 'subscriptions',
+        text: `${who}: change subscription ${expired ? 'expired' : 'expires'} ${toIsoSeconds(subscription.expiresAt)}`,
+        userId: user.id,
+      });
+    }
+    const presence = presenceOf.get(user.id) ?? null;
+    const { state } = userPresence(calendar, presence, settings.policy, now);
+    const pushed = presence?.lastPushed ?? null;
+    const changedAt =
+      state === null ? null : Math.max(presence?.lastPushedAt ?? 0, calendar?.calendarReadAt ?? 0);
+    if (
+      state !== null &&
+      pushed?.availability !== state.availability &&
+      changedAt !== null &&
+      now - changedAt > PUSH_LAG_WARN_MS
+    ) {
+      warnings.push({
+        severity: 'warning',
+        area: 'presence',
+        text: `${who}: PHONE-LiNK shows ${pushed?.availability ?? 'nothing yet'}, the calendar says ${state.availability}`,
+        userId: user.id,
+      });
+    }
+  });
+
+  const credentials = await credentialWarnings(settings, secretInfo, now, warnings);
+  const phonelink = await probePhonelink(settings, options.fetch);
+  if (phonelink !== null && !phonelink.ok) {
+    warnings.push({
+      severity: 'error',
+      area: 'phonelink',
+      text: `PHONE-LiNK unreachable: ${phonelink.cause}`,
+    });
+  }
+
+  return {
+    checkedAt: toIsoSeconds(now),
+    ok: !warnings.some((w) => w.severity === 'error'),
+    warnings,
+    users: { integrated: integrated.length, skipped: users.length - integrated.length },
+    calendars: { read: integrated.length - unread - failed, unread, failed },
+    subscriptions: { total: subscriptions.length, expiringSoon, missing },
+    credentials,
+    phonelink,
+  };
+}
+
+async function credentialWarnings(
+  settings: Settings,
+  secretInfo: Awaited<ReturnType<AdminServices['secretVault']['describe']>>,
+  now: number,
+  warnings: HealthWarning[],
+) {
+  let certificateExpiresAt: string | null = null;
+  const certificatePath = settings.graph.clientCertificatePath;
+  if (settings.calendarSource === 'graph' && certificatePath !== null) {
+    try {
+      const pem = await readFile(certificatePath, 'utf8');
+      const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+      if (block === undefined) throw new AppError('config.invalid', 'no certificate in the file');
+      const validTo = Date.parse(new X509Certificate(block).validTo);
+      certificateExpiresAt = toIsoSeconds(validTo);
+      if (validTo - now < CREDENTIAL_WARN_MS) {
+        warnings.push({
+          severity: validTo <= now ? 'error' : 'warning',
+          area: 'credentials',
+          text: `The Graph client certificate ${validTo <= now ? 'expired' : 'expires'} ${certificateExpiresAt}`,
+        });
+      }
+    } catch {
+      warnings.push({
+        severity: 'error',
+        area: 'credentials',
+        text: 'GRAPH_CLIENT_CERTIFICATE_PATH cannot be read as a certificate',
+      });
+    }
+  }
+  const secret = secretInfo.get('GRAPH_CLIENT_SECRET');
+  if (settings.calendarSource === 'graph' && secret !== undefined) {
+    if (secret.expiresAt !== null && secret.expiresAt - now < CREDENTIAL_WARN_MS) {
+      warnings.push({
+        severity: secret.expiresAt <= now ? 'error' : 'warning',
+        area: 'credentials',
+        text: `The Graph client secret expires ${toIsoSeconds(secret.expiresAt)}`,
+      });
+    } else if (
+      secret.expiresAt === null &&
+      secret.updatedAt !== null &&
+      now - secret.updatedAt > SECRET_AGE_WARN_MS
+    ) {
+      warnings.push({
+        severity: 'warning',
+        area: 'credentials',
+        text: `The Graph client secret was set ${toIsoSeconds(secret.updatedAt)}; Entra ID client secrets last at most 24 months`,
+      });
+    }
+  }
+  return {
+    graphCertificateExpiresAt: certificateExpiresAt,
+    graphClientSecret:
+      secret === undefined
+        ? null
+        : {
+            updatedAt: secret.updatedAt === null ? null : toIsoSeconds(secret.updatedAt),
+            expiresAt: secret.expiresAt === null ? null : toIsoSeconds(secret.expiresAt),
+          },
+  };
+}
+
+/** One directory read with a short timeout: can we reach PHONE-LiNK with our key right now? */
+async function probePhonelink(settings: Settings, fetchImpl: typeof fetch | undefined) {
+  const { url, apiKey } = settings.phonelink;
+  if (url === null || apiKey === null) return null;
+  const client = createPhonelinkClient({
+    baseUrl: url,
+    apiKey,
+    timeoutMs: PROBE_TIMEOUT_MS,
+    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+  });
+  try {
+    await client.listUsers();
+    return { ok: true as const, cause: null };
+  } catch (error) {
+    return { ok: false as const, cause: error instanceof AppError ? error.message : 'no answer' };
+  }
+}

@@ -1,0 +1,77 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { AppError, fail, ok, type Result } from '../errors.ts';
+import { isAdminAuthorized } from './admin-key.ts';
+import type { AdminServices } from './admin-services.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Headers on every admin answer: never cached (they describe live state), never sniffed or framed. */
+export const ADMIN_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+export function json(status: number, body: unknown): HttpResponseInit {
+  return {
+    status,
+    jsonBody: body,
+    headers: { ...ADMIN_HEADERS, 'content-type': 'application/json; charset=utf-8' },
+  };
+}
+
+export function problem(status: number, code: string, message: string, extra: object = {}): HttpResponseInit {
+  return json(status, { error: code, message, ...extra });
+}
+
+/**
+ * An admin route: the key is checked (SPEC §5: 401 otherwise) before anything is read, and
+ * failures become a readable 4xx/5xx without internals or secrets.
+ */
+export function adminHandler(
+  services: () => Promise<AdminServices>,
+  handle: (
+    request: HttpRequest,
+    services: AdminServices,
+    context: InvocationContext,
+  ) => Promise<HttpResponseInit>,
+): HttpHandler {
+  return async (request, context) => {
+    try {
+      const resolved = await services();
+      if (!isAdminAuthorized(request.headers.get('authorization'), resolved.adminApiKey)) {
+        return {
+          ...problem(401, 'auth.unauthorized', 'Send Authorization: Bearer <ADMIN_API_KEY>'),
+          headers: {
+            ...ADMIN_HEADERS,
+            'content-type': 'application/json; charset=utf-8',
+            'www-authenticate': 'Bearer',
+          },
+        };
+      }
+      return await handle(request, resolved, context);
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'internal';
+      context.error(`admin ${request.method} ${new URL(request.url).pathname} failed: ${code}`);
+      if (error instanceof AppError && code === 'storage.unavailable') {
+        return problem(503, code, error.message);
+      }
+      return problem(500, 'internal', 'The request failed; see the log');
+    }
+  };
+}
+
+/** The JSON body, size-limited; a value (4xx reason) when it is too large or not JSON. */
+export async function readJsonBody(request: HttpRequest): Promise<Result<unknown, HttpResponseInit>> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) return fail(problem(413, 'input.too_large', 'The body is too large'));
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    return fail(problem(413, 'input.too_large', 'The body is too large'));
+  try {
+    return ok(JSON.parse(text));
+  } catch {
+    return fail(problem(400, 'input.invalid', 'The body is not JSON'));
+  }
+}
