@@ -203,7 +203,8 @@ export class GraphCalendarSource implements CalendarSource {
             changeType: 'created,updated,deleted',
             notificationUrl: callbackUrl(callback, '/api/notifications/graph'),
             lifecycleNotificationUrl: callbackUrl(callback, '/api/notifications/graph/lifecycle'),
-            resource: `${userPath(mailbox).slice(1)}/events`,
+            // The resource is a string in the body, not a URL: Graph matches the address as written.
+            resource: `users/${mailbox.email}/events`,
             expirationDateTime: new Date(expiresAt).toISOString(),
             clientState: clientStates.get(mailbox.userId) ?? newClientState(),
           } satisfies Subscription,

@@ -103,7 +103,7 @@ export const batchResponse = z.object({
       id: z.string(),
       status: z.number().int(),
       headers: z.record(z.string(), z.unknown()).nullish(),
-      body: z.unknown(),
+      body: z.unknown().optional(),
     }),
   ),
 });
