@@ -29,7 +29,7 @@ export type PresenceWire = z.infer<typeof presenceWireBody>;
 
 export type SimFault =
   | { readonly status: 429 | 503; readonly retryAfter?: string }
-  | { readonly status: 401 | 403 | 500 | 502 };
+  | { readonly status: 400 | 401 | 403 | 500 | 502 };
 
 export interface OverrideTarget {
   /** Base URL of the service; the sim calls `<url>/api/phonelink/users/{id}/override`. */

@@ -7,6 +7,8 @@ import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
 import { TableAdminLog } from '../log/table-admin-log.ts';
+import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
+import { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
 import type { WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
@@ -46,6 +48,10 @@ export interface Services {
   readonly secretVault: SecretVault;
   /** Exchange (Graph or EWS, by CALENDAR_SOURCE); made on first use, so functions that do not read Exchange never sign in. */
   readonly calendarSource: CalendarSource;
+  /** The PHONE-LiNK server API (SPEC §4); fails on first use when PHONELINK_URL or PHONELINK_API_KEY is missing. */
+  readonly phonelink: PhonelinkClient;
+  /** The PHONE-LiNK connection as the presence worker sees it: reported to `health`, logged once per change. */
+  readonly phonelinkHealth: PhonelinkHealth;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -85,6 +91,8 @@ const FACTORIES: Factories = {
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) => createCalendarSource(c.settings),
+  phonelink: (c) => phonelinkClientFromSettings(c.settings),
+  phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Secret } from '../config/secret.ts';
+import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
 import type { PresenceBody } from '../storage/stores.ts';
 
@@ -180,4 +181,17 @@ function describe(cause: unknown): string {
     return `${cause.name === 'TimeoutError' ? 'timed out' : cause.message}${inner}`;
   }
   return String(cause);
+}
+
+/** The client for the configured server; a missing PHONELINK_URL or PHONELINK_API_KEY is a configuration error. */
+export function phonelinkClientFromSettings(settings: Settings): PhonelinkClient {
+  const { url, apiKey } = settings.phonelink;
+  const missing = [
+    url === null ? 'PHONELINK_URL' : null,
+    apiKey === null ? 'PHONELINK_API_KEY' : null,
+  ].filter((name) => name !== null);
+  if (url === null || apiKey === null) {
+    throw new AppError('config.invalid', `PHONE-LiNK is not configured: ${missing.join(' and ')} not set`);
+  }
+  return createPhonelinkClient({ baseUrl: url, apiKey });
 }

@@ -64,7 +64,7 @@ export async function setOverride(
   return { kind: 'set', until: untilIso };
 }
 
-const overrideRequestBody = z.strictObject({ availability: z.enum(AVAILABILITIES).nullable() });
+const overrideRequestBody = z.object({ availability: z.enum(AVAILABILITIES).nullable() });
 
 /** Largest override body accepted; the real one is a few dozen bytes. */
 export const MAX_OVERRIDE_BODY_BYTES = 4096;

@@ -1,0 +1,33 @@
+import { type HttpRequest, HttpResponse } from '@azure/functions';
+import type { Services } from '../app/services.ts';
+import { handleOverrideRequest, MAX_OVERRIDE_BODY_BYTES } from './set-override.ts';
+
+/** SPEC §5 override route: reads the request (bounded) and answers JSON. */
+export async function overrideHttp(services: Services, request: HttpRequest): Promise<HttpResponse> {
+  const answer = await handleOverrideRequest(
+    {
+      users: services.users,
+      calendars: services.calendars,
+      presence: services.presence,
+      queues: services.queues,
+      log: services.log,
+      policy: services.settings.policy,
+      now: Date.now,
+      webhookSecret: services.settings.phonelink.webhookSecret,
+    },
+    {
+      userId: request.params.id ?? '',
+      authorization: request.headers.get('authorization'),
+      body: await boundedText(request),
+    },
+  );
+  return new HttpResponse({ status: answer.status, jsonBody: answer.body });
+}
+
+/** The body as text, or null when larger than the override route accepts. */
+async function boundedText(request: HttpRequest): Promise<string | null> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > MAX_OVERRIDE_BODY_BYTES) return null;
+  const text = await request.text();
+  return Buffer.byteLength(text) > MAX_OVERRIDE_BODY_BYTES ? null : text;
+}

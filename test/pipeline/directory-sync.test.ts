@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { syncDirectory } from '../../shared/phonelink/directory-sync.ts';
+import { utc } from '../support/builders.ts';
+import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
+
+describe('§4 user directory sync', () => {
+  let world: PipelineWorld;
+  const sync = () =>
+    syncDirectory({
+      phonelink: world.deps.phonelink,
+      users: world.deps.users,
+      log: world.log,
+      now: world.deps.now,
+    });
+
+  before(async () => {
+    world = await startPipelineWorld([
+      { id: '201', name: 'Ann Smith', email: 'ann@contoso.com', calendarIntegration: true },
+      { id: '202', name: 'Bob Jones', email: null, calendarIntegration: true },
+      { id: '203', name: 'Carla Diaz', email: '', calendarIntegration: true },
+      { id: '204', name: 'Dan Reception', calendarIntegration: true },
+      { id: '205', name: 'Eve Porter', email: 'eve@contoso.com', calendarIntegration: false },
+      { id: '206', name: 'Finn Boyle', email: 'finn@contoso.com', calendarIntegration: true },
+    ]);
+    world.setNow(utc('2026-11-24T03:00:00Z'));
+  });
+  after(() => world.stop());
+
+  it('integrates users with Calendar Integration and an email, and names each skipped user in the log', async () => {
+    const result = await sync();
+    assert.deepEqual(
+      result.integrated.map((u) => u.id),
+      ['201', '206'],
+    );
+    assert.deepEqual(result.removed, []);
+    const lines = await world.logLines();
+    for (const [name, id] of [
+      ['Bob Jones', '202'],
+      ['Carla Diaz', '203'],
+      ['Dan Reception', '204'],
+    ]) {
+      assert.ok(lines.includes(`Skipping user ${name} (${id}): no email address`), `${name} named`);
+    }
+    assert.ok(lines.includes('Skipping user Eve Porter (205): Calendar Integration is not ticked'));
+    assert.equal((await world.deps.users.list()).length, 6);
+    assert.equal((await world.deps.users.get('202'))?.skipReason, 'no email address');
+  });
+
+  it('reports users no longer integrated, so their subscriptions can go', async () => {
+    world.sim.setUsers([
+      { id: '201', name: 'Ann Smith', email: 'ann.smith@contoso.com', calendarIntegration: true },
+      { id: '205', name: 'Eve Porter', email: 'eve@contoso.com', calendarIntegration: true },
+    ]);
+    const result = await sync();
+    assert.deepEqual(
+      result.integrated.map((u) => u.id),
+      ['201', '205'],
+    );
+    // Ann's email changed: her old mailbox's subscription goes too.
+    assert.deepEqual(
+      result.removed.map((u) => [u.id, u.email]),
+      [
+        ['201', 'ann@contoso.com'],
+        ['206', 'finn@contoso.com'],
+      ],
+    );
+    assert.equal(await world.deps.users.get('206'), null);
+  });
+
+  it('leaves the stored directory alone when PHONE-LiNK cannot be read', async () => {
+    world.sim.setFault({ status: 503 });
+    await assert.rejects(sync(), { code: 'phonelink.unreachable' });
+    world.sim.setFault(null);
+    assert.equal((await world.deps.users.list()).length, 2);
+  });
+});

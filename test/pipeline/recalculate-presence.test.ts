@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Appointment } from '../../shared/presence/model.ts';
+import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
+import { presenceMessage } from '../../shared/queues/messages.ts';
+import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
+import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
+
+const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311'];
+let readAt = utc('2026-11-24T07:00:00Z');
+
+async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
+  readAt += 1000;
+  await world.deps.users.put({
+    id: userId,
+    name: `User ${userId}`,
+    email: `u${userId}@contoso.com`,
+    integrated: true,
+    skipReason: null,
+    updatedAt: readAt,
+  });
+  const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
+  await world.deps.calendars.saveAppointments(userId, window, appointments, { readAt, because: 'scan' });
+  await world.deps.calendars.saveOutOfOffice(userId, anOutOfOffice(), 'UTC', readAt);
+}
+
+const recalc = (world: PipelineWorld, fields: Record<string, unknown>) =>
+  recalculatePresence(world.deps, presenceMessage.parse(fields));
+
+function wakeUpsFor(world: PipelineWorld, userId: string) {
+  return world.queues.sent.filter((s) => {
+    const m = presenceMessage.safeParse(s.message);
+    return m.success && m.data.userId === userId && m.data.reason === 'transition';
+  });
+}
+
+function retriesFor(world: PipelineWorld, userId: string) {
+  return world.queues.sent.filter((s) => {
+    const m = presenceMessage.safeParse(s.message);
+    return m.success && m.data.userId === userId && m.data.reason === 'retry';
+  });
+}
+
+describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulator)', () => {
+  let world: PipelineWorld;
+  before(async () => {
+    world = await startPipelineWorld(
+      IDS.map((id) => ({ id, name: `User ${id}`, email: `u${id}@contoso.com`, calendarIntegration: true })),
+    );
+  });
+  after(() => world.stop());
+
+  it('pushes the calendar state once, and not again while nothing changes', async () => {
+    await seed(world, '301', [anAppointment({ subject: 'Design review' })]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    assert.equal(await recalc(world, { userId: '301', reason: 'scan' }), 'pushed');
+    assert.equal(await recalc(world, { userId: '301', reason: 'calendar-changed' }), 'unchanged');
+    const pushes = world.sim.pushes.filter((p) => p.userId === '301');
+    assert.equal(pushes.length, 1);
+    const { sequence, ...body } = pushes[0]?.body ?? assert.fail('no push');
+    assert.deepEqual(body, {
+      availability: 'Meeting',
+      greeting: 'standard',
+      until: '2026-11-24T10:00:00Z',
+      note: 'Design review',
+      absence: null,
+      source: 'calendar',
+    });
+    assert.ok(sequence > 0);
+  });
+
+  it('keeps one wake-up per user for the next transition, however often it recalculates', async () => {
+    await seed(world, '302', [
+      anAppointment({ start: utc('2026-11-24T09:00:00Z'), end: utc('2026-11-24T10:00:00Z') }),
+    ]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    for (const reason of ['scan', 'calendar-changed', 'calendar-changed', 'override']) {
+      await recalc(world, { userId: '302', reason });
+    }
+    const wakeUps = wakeUpsFor(world, '302');
+    assert.equal(wakeUps.length, 1);
+    assert.equal(wakeUps[0]?.delaySeconds, 3600);
+    assert.equal((await world.deps.presence.get('302'))?.wakeAt, utc('2026-11-24T09:00:00Z'));
+  });
+
+  it('drops a stale wake-up, waits out one a moment early, and puts back one far too early', async () => {
+    const nine = utc('2026-11-24T09:00:00Z');
+    await seed(world, '303', [anAppointment({ start: nine, end: utc('2026-11-24T10:00:00Z') })]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    await recalc(world, { userId: '303', reason: 'scan' });
+    const before = world.sim.pushes.filter((p) => p.userId === '303').length;
+
+    assert.equal(
+      await recalc(world, { userId: '303', reason: 'transition', wakeAt: nine - 60_000 }),
+      'stale-wake-up',
+    );
+    world.setNow(nine - 30_000);
+    assert.equal(
+      await recalc(world, { userId: '303', reason: 'transition', wakeAt: nine }),
+      'rescheduled-early-wake-up',
+    );
+    world.setNow(nine - 800);
+    assert.equal(await recalc(world, { userId: '303', reason: 'transition', wakeAt: nine }), 'pushed');
+    const pushes = world.sim.pushes.filter((p) => p.userId === '303');
+    assert.equal(pushes.length, before + 1);
+    assert.equal(pushes.at(-1)?.body.availability, 'Meeting');
+    assert.equal((await world.deps.presence.get('303'))?.wakeAt, utc('2026-11-24T10:00:00Z'));
+  });
+
+  it('pushes nothing at the boundary of back-to-back appointments with the same subject', async () => {
+    await seed(world, '304', [
+      anAppointment({
+        subject: 'Workshop',
+        start: utc('2026-11-24T09:00:00Z'),
+        end: utc('2026-11-24T10:00:00Z'),
+      }),
+      anAppointment({
+        subject: 'Workshop',
+        start: utc('2026-11-24T10:00:00Z'),
+        end: utc('2026-11-24T11:00:00Z'),
+      }),
+    ]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    await recalc(world, { userId: '304', reason: 'scan' });
+    assert.equal((await world.deps.presence.get('304'))?.wakeAt, utc('2026-11-24T11:00:00Z'));
+    world.setNow(utc('2026-11-24T10:00:00Z'));
+    assert.equal(await recalc(world, { userId: '304', reason: 'calendar-changed' }), 'unchanged');
+    assert.deepEqual(
+      world.sim.pushes.filter((p) => p.userId === '304').map((p) => [p.body.availability, p.body.until]),
+      [['Meeting', '2026-11-24T11:00:00Z']],
+    );
+  });
+
+  it('treats 409 as superseded: no retry, and the body counts as delivered', async () => {
+    await seed(world, '305', [anAppointment()]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    // PHONE-LiNK already holds a higher sequence than ours.
+    await world.deps.phonelink.putPresence(
+      '305',
+      {
+        availability: 'Available',
+        greeting: 'standard',
+        until: null,
+        note: null,
+        absence: null,
+        source: 'calendar',
+      },
+      2_000_000_000,
+    );
+    assert.equal(await recalc(world, { userId: '305', reason: 'scan' }), 'superseded');
+    assert.equal(retriesFor(world, '305').length, 0);
+    assert.equal((await world.deps.presence.get('305'))?.lastPushed?.availability, 'Meeting');
+    assert.equal(await recalc(world, { userId: '305', reason: 'calendar-changed' }), 'unchanged');
+  });
+
+  it('stops managing a user PHONE-LiNK answers 404 for, says so in the log, and does not retry', async () => {
+    await seed(world, '306', [anAppointment()]);
+    world.sim.removeUser('306');
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    assert.equal(await recalc(world, { userId: '306', reason: 'scan' }), 'gone');
+    const user = await world.deps.users.get('306');
+    assert.equal(user?.integrated, false);
+    assert.match(user?.skipReason ?? '', /404/);
+    assert.equal((await world.deps.presence.get('306'))?.wakeAt, null);
+    assert.equal(retriesFor(world, '306').length, 0);
+    assert.ok((await world.logLines()).some((l) => l.includes('Stopped managing user User 306 (306)')));
+    assert.equal(await recalc(world, { userId: '306', reason: 'transition', wakeAt: null }), 'not-managed');
+  });
+
+  it('on 401 goes offline, logs it, keeps the update and delivers it once the key is accepted', async () => {
+    await seed(world, '307', [anAppointment()]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    world.sim.setFault({ status: 401 });
+    assert.equal(await recalc(world, { userId: '307', reason: 'scan' }), 'retry-scheduled');
+    assert.equal(await recalc(world, { userId: '307', reason: 'retry', attempt: 1 }), 'retry-scheduled');
+    const health = (await world.healthStore.list()).find((h) => h.component === 'phonelink');
+    assert.equal(health?.ok, false);
+    assert.ok((await world.logLines()).some((l) => l.startsWith('PHONE-LiNK integration offline')));
+    assert.deepEqual(
+      retriesFor(world, '307').map((r) => r.delaySeconds),
+      [1, 2],
+    );
+    world.sim.setFault(null);
+    assert.equal(await recalc(world, { userId: '307', reason: 'retry', attempt: 2 }), 'pushed');
+    assert.equal(world.sim.presenceOf('307')?.availability, 'Meeting');
+    assert.equal((await world.healthStore.list()).find((h) => h.component === 'phonelink')?.ok, true);
+    assert.ok((await world.logLines()).includes('PHONE-LiNK connection online'));
+  });
+
+  it('retries 429 no sooner than Retry-After, and 5xx and outages with growing back-off', async () => {
+    await seed(world, '308', [anAppointment()]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    world.sim.setFault({ status: 429, retryAfter: '7' }, 1);
+    assert.equal(await recalc(world, { userId: '308', reason: 'scan' }), 'retry-scheduled');
+    world.sim.setFault({ status: 503 }, 1);
+    assert.equal(await recalc(world, { userId: '308', reason: 'retry', attempt: 3 }), 'retry-scheduled');
+    world.sim.setDown(60_000);
+    assert.equal(await recalc(world, { userId: '308', reason: 'retry', attempt: 6 }), 'retry-scheduled');
+    world.sim.setDown(0);
+    assert.deepEqual(
+      retriesFor(world, '308').map((r) => r.delaySeconds),
+      [7, 8, 10],
+    );
+    assert.equal((await world.deps.presence.get('308'))?.lastPushed, null);
+    assert.equal(await recalc(world, { userId: '308', reason: 'retry', attempt: 7 }), 'pushed');
+  });
+
+  it('uses a strictly increasing sequence, also after the presence record is lost', async () => {
+    await seed(world, '309', [anAppointment()]);
+    world.setNow(utc('2026-11-24T08:59:59Z'));
+    await recalc(world, { userId: '309', reason: 'scan' });
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    await recalc(world, { userId: '309', reason: 'calendar-changed' });
+    await world.deps.presence.delete('309');
+    world.setNow(utc('2026-11-24T10:00:01Z'));
+    await recalc(world, { userId: '309', reason: 'calendar-changed' });
+    const sequences = world.sim.pushes.filter((p) => p.userId === '309').map((p) => p.body.sequence);
+    assert.equal(sequences.length, 3);
+    assert.ok(sequences.every((s, i) => i === 0 || s > (sequences[i - 1] ?? 0)));
+    assert.equal(world.sim.requests.filter((r) => r.userId === '309' && r.status === 409).length, 0);
+  });
+
+  it('does nothing for a user whose calendar was never read', async () => {
+    await world.deps.users.put({
+      id: '310',
+      name: 'User 310',
+      email: 'u310@contoso.com',
+      integrated: true,
+      skipReason: null,
+      updatedAt: readAt,
+    });
+    assert.equal(await recalc(world, { userId: '310', reason: 'scan' }), 'no-calendar-yet');
+  });
+});
