@@ -1,0 +1,27 @@
+import type { ExchangeSimulator } from '../graph/exchange-simulator.ts';
+import { EwsSim, type EwsSimOptions } from './ews-sim.ts';
+
+/** The EWS path; IIS matches it without regard to case. */
+export const EWS_PATH = '/ews/exchange.asmx';
+
+export interface MountedEws {
+  readonly sim: EwsSim;
+  /** EWS_URL: `https://127.0.0.1:<port>/ews/exchange.asmx`. */
+  readonly url: URL;
+}
+
+/** Adds the EWS front-end to the simulated Exchange's HTTPS port, over the same mailboxes. */
+export function mountEws(simulator: ExchangeSimulator, options: EwsSimOptions): MountedEws {
+  const sim = new EwsSim(simulator.mailboxes, options);
+  simulator.mount('/ews/', (req, res) => {
+    const path = new URL(req.url ?? '/', simulator.origin).pathname.toLowerCase();
+    if (path !== EWS_PATH) {
+      res.writeHead(404, { 'content-length': '0' }).end();
+      return;
+    }
+    sim.handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
+    });
+  });
+  return { sim, url: new URL(`${simulator.origin}${EWS_PATH}`) };
+}

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Mailbox } from '../../shared/calendar/calendar-source.ts';
+import type { Appointment } from '../../shared/presence/model.ts';
+import { floatingDate, utc } from '../support/builders.ts';
+import { type EwsWorld, MemoryLog, PLAIN_ACCOUNT, SERVICE_ACCOUNT, startEwsWorld } from './ews-fixture.ts';
+
+const WINDOW = { start: utc('2026-11-23T00:00:00Z'), end: utc('2026-11-30T00:00:00Z') };
+
+function mailbox(world: EwsWorld, email: string, userId = email.split('@')[0] ?? email): Mailbox {
+  if (!world.mailboxes.findUser(email)) world.mailboxes.addUser({ email });
+  return { userId, email };
+}
+
+function byStart(appointments: readonly Appointment[]): Appointment[] {
+  return [...appointments].sort((a, b) => a.start - b.start);
+}
+
+describe('EWS calendar source against the simulated Exchange', () => {
+  let world: EwsWorld;
+  before(async () => {
+    world = await startEwsWorld();
+  });
+  after(async () => {
+    await world.stop();
+  });
+
+  it('connects and logs SPEC §6 lines with the version', async () => {
+    const log = new MemoryLog();
+    await world.source().connect(log);
+    assert.deepEqual(log.text(), [
+      'Starting EWS',
+      `Using EWS URL: ${world.url.href}`,
+      'Connected to EWS Microsoft Exchange(v15.02.1544.0004)',
+    ]);
+  });
+
+  it('reads the calendar view and maps each CalendarItem to an appointment', async () => {
+    const ann = mailbox(world, 'ann@contoso.com');
+    const m = world.mailboxes;
+    m.createEvent(ann.email, {
+      subject: 'Design review',
+      start: utc('2026-11-24T09:00:00Z'),
+      end: utc('2026-11-24T10:00:00Z'),
+    });
+    m.createEvent(ann.email, {
+      subject: 'Maybe',
+      showAs: 'tentative',
+      start: utc('2026-11-24T11:00:00Z'),
+      end: utc('2026-11-24T12:00:00Z'),
+    });
+    m.createEvent(ann.email, {
+      subject: 'Cancelled',
+      isCancelled: true,
+      start: utc('2026-11-24T13:00:00Z'),
+      end: utc('2026-11-24T14:00:00Z'),
+    });
+    m.createEvent(ann.email, {
+      subject: 'Declined',
+      response: 'declined',
+      start: utc('2026-11-24T15:00:00Z'),
+      end: utc('2026-11-24T16:00:00Z'),
+    });
+    m.createEvent(ann.email, {
+      subject: 'Doctor',
+      sensitivity: 'private',
+      showAs: 'oof',
+      start: utc('2026-11-25T08:00:00Z'),
+      end: utc('2026-11-25T09:00:00Z'),
+    });
+    m.createEvent(ann.email, {
+      subject: 'Offsite',
+      isAllDay: true,
+      startDate: '2026-11-26',
+      endDate: '2026-11-28',
+      showAs: 'workingElsewhere',
+    });
+    m.createEvent(ann.email, {
+      subject: 'Out of window',
+      start: utc('2026-12-05T09:00:00Z'),
+      end: utc('2026-12-05T10:00:00Z'),
+    });
+
+    const results = await world.source().readCalendars([ann], WINDOW);
+    const result = results.get(ann.userId);
+    assert.ok(result?.ok, JSON.stringify(result));
+    const got = byStart(result.value.appointments).map(({ id: _id, ...rest }) => rest);
+    assert.deepEqual(got, [
+      {
+        subject: 'Design review',
+        start: utc('2026-11-24T09:00:00Z'),
+        end: utc('2026-11-24T10:00:00Z'),
+        isAllDay: false,
+        showAs: 'busy',
+        isCancelled: false,
+        isDeclined: false,
+        sensitivity: 'normal',
+      },
+      {
+        subject: 'Maybe',
+        start: utc('2026-11-24T11:00:00Z'),
+        end: utc('2026-11-24T12:00:00Z'),
+        isAllDay: false,
+        showAs: 'tentative',
+        isCancelled: false,
+        isDeclined: false,
+        sensitivity: 'normal',
+      },
+      {
+        subject: 'Cancelled',
+        start: utc('2026-11-24T13:00:00Z'),
+        end: utc('2026-11-24T14:00:00Z'),
+        isAllDay: false,
+        showAs: 'busy',
+        isCancelled: true,
+        isDeclined: false,
+        sensitivity: 'normal',
+      },
+      {
+        subject: 'Declined',
+        start: utc('2026-11-24T15:00:00Z'),
+        end: utc('2026-11-24T16:00:00Z'),
+        isAllDay: false,
+        showAs: 'busy',
+        isCancelled: false,
+        isDeclined: true,
+        sensitivity: 'normal',
+      },
+      {
+        subject: 'Doctor',
+        start: utc('2026-11-25T08:00:00Z'),
+        end: utc('2026-11-25T09:00:00Z'),
+        isAllDay: false,
+        showAs: 'oof',
+        isCancelled: false,
+        isDeclined: false,
+        sensitivity: 'private',
+      },
+      // Midnight in Berlin (the mailbox zone) read back as floating dates.
+      {
+        subject: 'Offsite',
+        start: floatingDate('2026-11-26'),
+        end: floatingDate('2026-11-28'),
+        isAllDay: true,
+        showAs: 'workingElsewhere',
+        isCancelled: false,
+        isDeclined: false,
+        sensitivity: 'normal',
+      },
+    ]);
+  });
+
+  it('pages a calendar view longer than MaxEntriesReturned', async () => {
+    const bob = mailbox(world, 'bob@contoso.com');
+    for (let hour = 8; hour < 15; hour += 1) {
+      world.mailboxes.createEvent(bob.email, {
+        subject: `Slot ${hour}`,
+        start: utc(`2026-11-24T${String(hour).padStart(2, '0')}:00:00Z`),
+        end: utc(`2026-11-24T${String(hour + 1).padStart(2, '0')}:00:00Z`),
+      });
+    }
+    const result = (await world.source({ pageSize: 3 }).readCalendars([bob], WINDOW)).get(bob.userId);
+    assert.ok(result?.ok);
+    assert.deepEqual(
+      byStart(result.value.appointments).map((a) => a.subject),
+      ['Slot 8', 'Slot 9', 'Slot 10', 'Slot 11', 'Slot 12', 'Slot 13', 'Slot 14'],
+    );
+  });
+
+  it('reads out-of-office settings and the mailbox time zone', async () => {
+    const cases = [
+      {
+        email: 'oof-off@contoso.com',
+        input: { status: 'disabled' as const },
+        expected: { status: 'disabled', internalReplyHtml: null },
+      },
+      {
+        email: 'oof-on@contoso.com',
+        input: { status: 'alwaysEnabled' as const, internalReplyMessage: '<p>Away &amp; back</p>' },
+        expected: { status: 'enabled', internalReplyHtml: '<p>Away &amp; back</p>' },
+      },
+      {
+        email: 'oof-later@contoso.com',
+        input: {
+          status: 'scheduled' as const,
+          start: utc('2026-11-25T00:00:00Z'),
+          end: utc('2026-11-27T00:00:00Z'),
+          internalReplyMessage: 'On leave',
+        },
+        expected: {
+          status: 'scheduled',
+          start: utc('2026-11-25T00:00:00Z'),
+          end: utc('2026-11-27T00:00:00Z'),
+          internalReplyHtml: 'On leave',
+        },
+      },
+    ];
+    const boxes = cases.map((c) => {
+      const box = mailbox(world, c.email);
+      world.mailboxes.setAutomaticReplies(c.email, c.input);
+      return box;
+    });
+    world.mailboxes.setTimeZone('oof-later@contoso.com', 'Pacific Standard Time');
+    const results = await world.source().readOutOfOffice(boxes);
+    for (const [index, c] of cases.entries()) {
+      const result = results.get(boxes[index]?.userId ?? '');
+      assert.ok(result?.ok, c.email);
+      assert.deepEqual(result.value.outOfOffice, c.expected, c.email);
+    }
+    const later = results.get('oof-later');
+    assert.equal(later?.ok && later.value.timeZone, 'Pacific Standard Time');
+  });
+
+  it('impersonates each user with ExchangeImpersonation and X-AnchorMailbox, never reading its own mailbox', async () => {
+    const carol = mailbox(world, 'carol@contoso.com');
+    const before = world.sim.requests.length;
+    const source = world.source();
+    await source.readCalendars([carol], WINDOW);
+    await source.readOutOfOffice([carol]);
+    const mailboxCalls = world.sim.requests.slice(before).filter((r) => r.operation !== 'GetServerTimeZones');
+    assert.ok(mailboxCalls.length >= 2);
+    for (const call of mailboxCalls) {
+      assert.equal(call.impersonated, carol.email, call.operation);
+      assert.equal(call.anchorMailbox, carol.email, call.operation);
+      assert.equal(call.account, SERVICE_ACCOUNT.username);
+    }
+  });
+
+  it('authenticates with NTLMv2 or Basic, and says so when the password is wrong', async () => {
+    const dave = mailbox(world, 'dave@contoso.com');
+    for (const auth of ['ntlm', 'basic'] as const) {
+      const before = world.sim.requests.length;
+      const result = (await world.source({ auth }).readCalendars([dave], WINDOW)).get(dave.userId);
+      assert.ok(result?.ok, auth);
+      assert.equal(world.sim.requests.at(-1)?.scheme, auth);
+      assert.ok(world.sim.requests.length > before);
+      await assert.rejects(world.source({ auth, password: 'wrong' }).readCalendars([dave], WINDOW), {
+        code: 'exchange.unauthorized',
+      });
+    }
+  });
+
+  it('fails per mailbox: no impersonation right, and a mailbox that does not exist', async () => {
+    const erin = mailbox(world, 'erin@contoso.com');
+    const ghost = { userId: 'ghost', email: 'ghost@contoso.com' };
+    const results = await world.source().readCalendars([erin, ghost], WINDOW);
+    assert.equal(results.get('erin')?.ok, true);
+    const missing = results.get('ghost');
+    assert.equal(missing?.ok === false && missing.error.code, 'exchange.mailbox_not_found');
+    const denied = (
+      await world
+        .source({ username: PLAIN_ACCOUNT.username, password: PLAIN_ACCOUNT.password })
+        .readCalendars([erin], WINDOW)
+    ).get('erin');
+    assert.equal(denied?.ok === false && denied.error.code, 'exchange.unauthorized');
+  });
+
+  it('backs off on ErrorServerBusy as long as BackOffMilliseconds says', async () => {
+    const fay = mailbox(world, 'fay@contoso.com');
+    const waits: number[] = [];
+    world.sim.injectServerBusy(2, 1234);
+    const source = world.source({ sleep: async (ms) => void waits.push(ms) });
+    const result = (await source.readCalendars([fay], WINDOW)).get('fay');
+    assert.equal(result?.ok, true);
+    assert.deepEqual(waits, [1234, 1234]);
+    world.sim.injectServerBusy(1, 600_000);
+    const throttled = (await source.readCalendars([fay], WINDOW)).get('fay');
+    assert.equal(throttled?.ok === false && throttled.error.code, 'exchange.throttled');
+    assert.equal(throttled?.ok === false && throttled.error.retryAfterSeconds, 600);
+  });
+});
