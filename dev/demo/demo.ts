@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { type RunningAzurite, startAzurite } from '../azurite.ts';
+import { type ExchangeSimulator, startExchangeSimulator } from '../exchange-sim/graph/exchange-simulator.ts';
+import { trustLocalCa } from '../exchange-sim/trust.ts';
+import { type RunningFunctionsHost, startFunctionsHost } from '../host/functions-host.ts';
+import { type PhonelinkSimulator, startPhonelinkSimulator } from '../phonelink-sim/phonelink-simulator.ts';
+import { DEMO_USERS, seedMailboxes } from './seed.ts';
+
+export interface DemoOptions {
+  /** The functions' port; taken when free, else any free port (a second demo still starts). */
+  readonly port: number;
+  /** Where Azurite and the local CA keep their files; null keeps everything in memory (tests). */
+  readonly dataDir: string | null;
+  /** Use this admin key instead of a new one. */
+  readonly adminApiKey?: string;
+  readonly print?: (line: string) => void;
+}
+
+export interface RunningDemo {
+  readonly functionsUrl: string;
+  readonly adminPageUrl: string;
+  readonly presenceWindowUrl: string;
+  readonly adminApiKey: string;
+  readonly exchange: ExchangeSimulator;
+  readonly phonelink: PhonelinkSimulator;
+  stop(): Promise<void>;
+}
+
+const TENANT_ID = '5f1c7a8e-0000-4000-8000-00000000c0de';
+const CLIENT_ID = 'a0a0a0a0-0000-4000-8000-000000000001';
+
+const newKey = (): string => randomBytes(24).toString('base64url');
+
+/**
+ * The offline demo (SPEC §8): Azurite, the simulated Exchange (Graph over HTTPS with its own CA),
+ * the simulated PHONE-LiNK with its presence window, and the functions, all in this process
+ * except Azurite. Each start begins from the seed: stale state of an earlier run is removed.
+ */
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  };
+  try {
+    const t0 = Date.now();
+    let azurite: RunningAzurite;
+    if (options.dataDir === null) {
+      azurite = await startAzurite();
+    } else {
+      const location = join(options.dataDir, 'azurite');
+      await rm(location, { recursive: true, force: true });
+      azurite = await startAzurite({ location });
+    }
+    started.push(azurite);
+
+    const graphSecret = newKey();
+    const exchange = await startExchangeSimulator({
+      tenantId: TENANT_ID,
+      clients: [{ clientId: CLIENT_ID, clientSecret: graphSecret }],
+      ...(options.dataDir === null ? {} : { dataDir: join(options.dataDir, 'ca') }),
+    });
+    started.push(exchange);
+    trustLocalCa(exchange.caPem);
+    seedMailboxes(exchange.mailboxes, t0);
+
+    const port = await freePort(options.port);
+    // The simulators call the functions on the loopback address the host listens on.
+    const functionsUrl = `http://127.0.0.1:${port}`;
+    const phonelinkKey = newKey();
+    const webhookSecret = newKey();
+    const adminApiKey = options.adminApiKey ?? newKey();
+    const phonelink = await startPhonelinkSimulator({
+      apiKey: phonelinkKey,
+      users: DEMO_USERS,
+      overrideTarget: { url: functionsUrl, secret: webhookSecret },
+    });
+    started.push(phonelink);
+
+    const host: RunningFunctionsHost = await startFunctionsHost({
+      port,
+      print: () => undefined,
+      env: {
+        AzureWebJobsStorage: azurite.connectionString,
+        CALENDAR_SOURCE: 'graph',
+        INTEGRATION_ENABLED: 'true',
+        CALLBACK_URL: functionsUrl,
+        GRAPH_TENANT_ID: TENANT_ID,
+        GRAPH_CLIENT_ID: CLIENT_ID,
+        GRAPH_CLIENT_SECRET: graphSecret,
+        GRAPH_BASE_URL: exchange.graphBaseUrl,
+        GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+        PHONELINK_URL: phonelink.url,
+        PHONELINK_API_KEY: phonelinkKey,
+        PHONELINK_WEBHOOK_SECRET: webhookSecret,
+        ADMIN_API_KEY: adminApiKey,
+        PORT: String(port),
+      },
+    });
+    started.push(host);
+
+    const demo: RunningDemo = {
+      functionsUrl,
+      adminPageUrl: `http://localhost:${port}/api/admin`,
+      presenceWindowUrl: `${phonelink.url}/`,
+      adminApiKey,
+      exchange,
+      phonelink,
+      stop: stopAll,
+    };
+    print(`Offline demo ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return demo;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** `preferred` when it is free, else a port the system picks. */
+export async function freePort(preferred: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, () => {
+        const address = server.address();
+        const chosen = typeof address === 'object' && address !== null ? address.port : null;
+        server.close(() => resolve(chosen));
+      });
+    });
+  return (preferred === 0 ? null : await tryListen(preferred)) ?? (await tryListen(0)) ?? preferred;
+}

@@ -1,0 +1,88 @@
+import { join, resolve } from 'node:path';
+import { DEFAULT_PORT, loadSettings, readLocalSettings } from '../shared/config/load-settings.ts';
+import { type RunningAzurite, startAzurite } from './azurite.ts';
+import { startDemo } from './demo/demo.ts';
+import { startFunctionsHost } from './host/functions-host.ts';
+
+/**
+ * `npm start` (SPEC §8). With no Exchange configured: the complete offline demo. With
+ * GRAPH_CLIENT_ID, EWS_SERVER or EWS_URL set (environment or local.settings.json): only the
+ * functions, against the configured systems, with Azurite when storage is the development default.
+ * Ctrl-C stops everything this started.
+ */
+const root = resolve(import.meta.dirname, '..');
+const dataDir = join(root, '.dev-data');
+const local = readLocalSettings(process.cwd());
+const startup = loadSettings(process.env, local);
+const port = startup.port === 0 ? DEFAULT_PORT : startup.port;
+const configured = startup.graph.clientId !== null || startup.ews.url !== null;
+
+const stoppers: (() => Promise<void>)[] = [];
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping…');
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+try {
+  if (configured) {
+    await startConfigured();
+  } else {
+    await startOfflineDemo();
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  await shutdown(1);
+}
+
+async function startOfflineDemo(): Promise<void> {
+  console.log('No Exchange configured (GRAPH_CLIENT_ID, EWS_SERVER or EWS_URL): starting the offline demo…');
+  const demo = await startDemo({
+    port,
+    dataDir,
+    ...(startup.adminApiKey === null ? {} : { adminApiKey: startup.adminApiKey.reveal() }),
+  });
+  stoppers.push(() => demo.stop());
+  console.log(
+    [
+      '',
+      '  PHONE-LiNK Calendar Presence: offline demo',
+      '',
+      `  Admin page        ${demo.adminPageUrl}`,
+      `  Admin API key     ${demo.adminApiKey}`,
+      `  Presence window   ${demo.presenceWindowUrl}`,
+      `  Functions         ${demo.functionsUrl.replace('127.0.0.1', 'localhost')}/api/…`,
+      `  Simulated Graph   ${demo.exchange.graphBaseUrl}`,
+      '',
+      "  Within the first minute: Bob leaves his meeting, Ann and Dan go into theirs (Dan's is",
+      "  private: no subject anywhere), Carla's out-of-office begins, Eve is out of office, and",
+      '  the log names the user skipped for a missing email address.',
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function startConfigured(): Promise<void> {
+  const env: Record<string, string> = {};
+  if (
+    startup.storage.kind === 'connectionString' &&
+    /^UseDevelopmentStorage=true$/i.test(startup.storage.connectionString.reveal())
+  ) {
+    const azurite: RunningAzurite = await startAzurite({ location: join(dataDir, 'azurite') });
+    stoppers.push(() => azurite.stop());
+    env.AzureWebJobsStorage = azurite.connectionString;
+    console.log('Storage is the development default: started Azurite (data in .dev-data/azurite)');
+  }
+  const host = await startFunctionsHost({ port, env });
+  stoppers.push(() => host.stop());
+  console.log(
+    `\n  Admin page  ${host.url.replace('127.0.0.1', 'localhost')}/api/admin\n\n  Ctrl-C stops everything.\n`,
+  );
+}
