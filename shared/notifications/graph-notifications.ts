@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
-import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import type { WorkQueues } from '../queues/messages.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
+import { CalendarSyncRequests } from './calendar-sync-requests.ts';
 import {
   changeNotifications,
   lifecycleEventOf,
@@ -25,8 +26,8 @@ export interface GraphWebhookDeps {
   readonly now: () => Instant;
 }
 
-/** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
-export const COALESCE_SECONDS = 1;
+export { COALESCE_SECONDS } from './calendar-sync-requests.ts';
+
 const SUBSCRIPTION_CACHE_MS = 60_000;
 const IGNORED_LOG_EVERY_MS = 60_000;
 
@@ -40,13 +41,13 @@ export class GraphWebhook {
   readonly #deps: GraphWebhookDeps;
   /** subscription id → subscription; lookups are most of the answer time, and subscriptions change weekly. */
   readonly #known = new Map<string, { subscription: CalendarSubscription; until: Instant }>();
-  /** userId → when the calendar-sync job already queued for them becomes visible. */
-  readonly #pending = new Map<string, Instant>();
+  readonly #sync: CalendarSyncRequests;
   #ignored = 0;
   #ignoredLoggedAt = 0;
 
   constructor(deps: GraphWebhookDeps) {
     this.#deps = deps;
+    this.#sync = new CalendarSyncRequests(deps.queues);
   }
 
   /** POST /api/notifications/graph */
@@ -128,40 +129,14 @@ export class GraphWebhook {
     return subscription;
   }
 
-  /** One delayed job per 20 users; users whose job is queued and not yet visible are already covered. */
+  /** Storage down: Graph retries a notification it could not deliver. */
   async #enqueue(
     userIds: readonly string[],
     now: Instant,
     reason: 'notification' | 'resync',
   ): Promise<WebhookAnswer> {
-    const fresh = reason === 'resync' ? userIds : userIds.filter((id) => (this.#pending.get(id) ?? 0) <= now);
-    if (fresh.length === 0) return accepted;
-    const visibleAt = now + COALESCE_SECONDS * 1000;
-    for (const id of fresh) this.#pending.set(id, visibleAt);
-    try {
-      const jobs: Promise<void>[] = [];
-      for (let i = 0; i < fresh.length; i += 20) {
-        const message: CalendarSyncMessage = {
-          userIds: fresh.slice(i, i + 20),
-          reason,
-          outOfOfficeOnly: false,
-          notifiedAt: now,
-        };
-        jobs.push(this.#deps.queues.send(QUEUES.calendarSync, message, COALESCE_SECONDS));
-      }
-      await Promise.all(jobs);
-    } catch {
-      for (const id of fresh) this.#pending.delete(id);
-      // Storage is down: Graph retries a notification it could not deliver.
-      return refuse(503, 'could not queue the notifications, try again');
-    }
-    this.#prune(now);
-    return accepted;
-  }
-
-  #prune(now: Instant): void {
-    if (this.#pending.size < 10_000) return;
-    for (const [id, visibleAt] of this.#pending) if (visibleAt <= now) this.#pending.delete(id);
+    const queued = await this.#sync.request(userIds, now, reason);
+    return queued ? accepted : refuse(503, 'could not queue the notifications, try again');
   }
 }
 

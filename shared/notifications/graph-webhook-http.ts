@@ -42,13 +42,27 @@ export function handshake(request: WebhookRequest): WebhookAnswer | null {
 export async function readJsonBody(
   request: WebhookRequest,
 ): Promise<{ ok: true; value: unknown } | { ok: false; answer: WebhookAnswer }> {
+  const text = await readTextBody(request, MAX_BODY_BYTES);
+  if (!text.ok) return text;
+  try {
+    return { ok: true, value: JSON.parse(text.value) };
+  } catch {
+    return { ok: false, answer: refuse(400, 'body is not JSON') };
+  }
+}
+
+/** The body as UTF-8 text of at most `maxBytes` (413 beyond, checked before reading when declared); 400 when empty. */
+export async function readTextBody(
+  request: WebhookRequest,
+  maxBytes: number,
+): Promise<{ ok: true; value: string } | { ok: false; answer: WebhookAnswer }> {
   const declared = z.coerce
     .number()
     .int()
     .nonnegative()
     .safeParse(request.headers.get('content-length') ?? undefined);
-  if (declared.success && declared.data > MAX_BODY_BYTES) {
-    return { ok: false, answer: refuse(413, `body larger than ${MAX_BODY_BYTES} bytes`) };
+  if (declared.success && declared.data > maxBytes) {
+    return { ok: false, answer: refuse(413, `body larger than ${maxBytes} bytes`) };
   }
   if (request.body === null) return { ok: false, answer: refuse(400, 'empty body') };
   const chunks: Uint8Array[] = [];
@@ -59,9 +73,9 @@ export async function readJsonBody(
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
+      if (size > maxBytes) {
         await reader.cancel().catch(() => undefined);
-        return { ok: false, answer: refuse(413, `body larger than ${MAX_BODY_BYTES} bytes`) };
+        return { ok: false, answer: refuse(413, `body larger than ${maxBytes} bytes`) };
       }
       chunks.push(value);
     }
@@ -75,9 +89,5 @@ export async function readJsonBody(
     return { ok: false, answer: refuse(400, 'body is not UTF-8') };
   }
   if (text.trim() === '') return { ok: false, answer: refuse(400, 'empty body') };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, answer: refuse(400, 'body is not JSON') };
-  }
+  return { ok: true, value: text };
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { oneOrMany, xmlText } from '../../../shared/calendar/ews/ews-soap.ts';
 import { escapeXml } from '../../../shared/xml/safe-xml.ts';
+import { oneOrMany, xmlText } from '../../../shared/xml/xml-schemas.ts';
 import {
   eventSpan,
   ianaZone,

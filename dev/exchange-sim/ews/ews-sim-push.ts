@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
-import { NS } from '../../../shared/calendar/ews/ews-soap.ts';
 import { escapeXml, parseXml } from '../../../shared/xml/safe-xml.ts';
+import { NS } from '../../../shared/xml/xml-schemas.ts';
 import type { MailboxChange, Mailboxes, SimUser } from '../mailboxes.ts';
 
 /**

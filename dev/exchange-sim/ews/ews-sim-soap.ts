@@ -1,5 +1,5 @@
-import { NS } from '../../../shared/calendar/ews/ews-soap.ts';
 import { escapeXml } from '../../../shared/xml/safe-xml.ts';
+import { NS } from '../../../shared/xml/xml-schemas.ts';
 
 /** The envelopes the simulated Exchange writes, as Exchange 2016/2019 writes them. */
 

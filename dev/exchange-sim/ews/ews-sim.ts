@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { z } from 'zod';
-import { xmlText } from '../../../shared/calendar/ews/ews-soap.ts';
 import { parseXml } from '../../../shared/xml/safe-xml.ts';
+import { xmlText } from '../../../shared/xml/xml-schemas.ts';
 import type { Mailboxes, SimUser } from '../mailboxes.ts';
 import {
   findItem,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { toIsoSeconds } from '../../presence/instant.ts';
 import { escapeXml } from '../../xml/safe-xml.ts';
+import { oneOrMany, xmlText } from '../../xml/xml-schemas.ts';
 import type { CalendarWindow } from '../calendar-source.ts';
-import { oneOrMany, responseMessageBase, xmlText } from './ews-soap.ts';
+import { responseMessageBase } from './ews-soap.ts';
 
 /**
  * The EWS operations the adapter uses: each request body, and the schema of its answer

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../errors.ts';
 import { escapeXml, parseXml } from '../../xml/safe-xml.ts';
+import { NS, oneOrMany, xmlText } from '../../xml/xml-schemas.ts';
 
 /**
  * The SOAP 1.1 envelope of EWS: requests we send, and the answers we read (ServerVersionInfo,
  * the body, or a SOAP fault with its EWS response code).
  */
-
-export const NS = {
-  soap: 'http://schemas.xmlsoap.org/soap/envelope/',
-  types: 'http://schemas.microsoft.com/exchange/services/2006/types',
-  messages: 'http://schemas.microsoft.com/exchange/services/2006/messages',
-} as const;
 
 /** Exchange 2013 is the oldest server SPEC §1 supports; every operation we use exists there. */
 export const REQUEST_SERVER_VERSION = 'Exchange2013';
@@ -36,16 +31,6 @@ export interface ServerVersion {
   readonly build: number;
   readonly revision: number;
 }
-
-/** One element, or several with the same name: the parser gives an object or an array. */
-export function oneOrMany<T extends z.ZodType>(schema: T) {
-  return z.union([z.array(schema), schema]).transform((value) => (Array.isArray(value) ? value : [value]));
-}
-
-/** An element's text whether or not it has attributes (`<a x="1">text</a>` parses as `{#text}`). */
-export const xmlText = z
-  .union([z.string(), z.object({ '#text': z.string().default('') })])
-  .transform((value) => (typeof value === 'string' ? value : value['#text']));
 
 const versionNumber = z.coerce.number().int().min(0).max(99_999);
 const serverVersionInfo = z.object({
