@@ -66,7 +66,9 @@ export interface Receiver {
  * A tiny stand-in for the app's webhook on port 0. `echo` decides whether it answers the
  * validation handshake as SPEC §5 says (200, text/plain, the decoded token).
  */
-export async function startReceiver(options: { echo?: boolean; status?: number } = {}): Promise<Receiver> {
+export async function startReceiver(
+  options: { echo?: boolean; status?: number; delayMs?: number } = {},
+): Promise<Receiver> {
   const received: Received[] = [];
   const waiters = new Set<() => void>();
   const server = http.createServer((req, res) => {
@@ -86,7 +88,7 @@ export async function startReceiver(options: { echo?: boolean; status?: number }
         else res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
         return;
       }
-      res.writeHead(options.status ?? 202).end();
+      setTimeout(() => res.writeHead(options.status ?? 202).end(), options.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

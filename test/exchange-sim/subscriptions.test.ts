@@ -169,3 +169,33 @@ describe('simulated Graph subscriptions and notifications', () => {
     });
   });
 });
+
+describe('simulated Graph penalty for slow notification endpoints', () => {
+  it('drops notifications to an endpoint whose answers are mostly slow', async () => {
+    const sim = await startSim({ notifications: { maxBatch: 1, slowResponseMs: 20 } });
+    const slow = await startReceiver({ delayMs: 40 });
+    try {
+      const bob = sim.mailboxes.addUser({ email: 'bob@contoso.com' });
+      await graphClient(sim)
+        .api('/subscriptions')
+        .post({
+          changeType: 'created',
+          notificationUrl: slow.url,
+          resource: `users/${bob.id}/events`,
+          expirationDateTime: expiresIn(60),
+          clientState: 'bob',
+        });
+      const start = Date.UTC(2026, 10, 24, 9);
+      for (let i = 0; i < 20; i += 1)
+        sim.mailboxes.createEvent(bob.id, { subject: `${i}`, start, end: start + MINUTE });
+      await sim.notificationsIdle();
+      assert.equal(sim.endpointHealth(slow.url), 'dropped');
+      sim.mailboxes.createEvent(bob.id, { subject: 'lost', start, end: start + MINUTE });
+      await sim.notificationsIdle();
+      assert.equal(sim.droppedNotifications(), 1);
+    } finally {
+      await sim.stop();
+      await slow.close();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import { Entra, type SimClient } from './entra.ts';
 import { Faults, type RequestKind } from './faults.ts';
 import { GraphApi } from './graph-api.ts';
 import { graphError, headerRecord, parseJson, readBody, send, sleep } from './http.ts';
-import { type DeliveryRecord, Notifier, type NotifierOptions } from './notifier.ts';
+import { type DeliveryRecord, type EndpointHealth, Notifier, type NotifierOptions } from './notifier.ts';
 import { type LifecycleEvent, type SimSubscription, Subscriptions } from './subscriptions.ts';
 
 /**
@@ -71,6 +71,10 @@ export interface ExchangeSimulator {
   /** Every POST to the app's callback, with how long it took to answer. */
   deliveries(): readonly DeliveryRecord[];
   onDelivery(listener: (record: DeliveryRecord) => void): () => void;
+  /** Whether Graph would now delay or drop notifications to `url` for being slow. */
+  endpointHealth(url: string): EndpointHealth;
+  /** Notifications given up: after the last retry, or dropped for a slow endpoint. */
+  droppedNotifications(): number;
   /** Resolves when no notification is waiting, in flight or due for a retry. */
   notificationsIdle(): Promise<void>;
   /** Serves requests under `prefix` (e.g. '/EWS/') with another front-end on this HTTPS port. */
@@ -243,6 +247,8 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     sendLifecycle: (id, event) => subscriptions.sendLifecycle(id, event),
     deliveries: () => notifier.deliveries(),
     onDelivery: (listener) => notifier.onDelivery(listener),
+    endpointHealth: (url) => notifier.endpointHealth(url),
+    droppedNotifications: () => notifier.droppedCount(),
     notificationsIdle: () => notifier.idle(),
     mount: (prefix, handler) => {
       mounts.push({ prefix: prefix.toLowerCase(), handler });

@@ -33,7 +33,21 @@ export interface NotifierOptions {
   readonly retryDelaysMs?: readonly number[];
   /** A receiver that has not answered by then has failed (default 10 s). */
   readonly timeoutMs?: number;
+  /**
+   * Graph's penalty for slow endpoints: when over 10 % of the recent notifications took
+   * longer than 2.9 s, new ones wait this long (default 60 s); over 15 %, they are dropped.
+   * The endpoint is judged afresh after the same time.
+   */
+  readonly slowEndpointDelayMs?: number;
+  /** What counts as slow (default Graph's 2.9 s). */
+  readonly slowResponseMs?: number;
 }
+
+/** How Graph sees an endpoint over its recent notifications. */
+export type EndpointHealth = 'healthy' | 'delayed' | 'dropped';
+
+const HEALTH_WINDOW = 100;
+const HEALTH_MIN_SAMPLES = 20;
 
 export interface PostResult {
   readonly status: number | null;
@@ -54,6 +68,12 @@ interface Pending {
 export class Notifier {
   readonly #options: Required<NotifierOptions>;
   readonly #pending = new Map<string, Pending>();
+  /** Per URL: whether each recent change POST was slow or failed. */
+  readonly #recent = new Map<string, boolean[]>();
+  /** URLs under penalty, whose record is wiped when it ends. */
+  readonly #forgiving = new Set<string>();
+  /** Not waited for by idle(): they only end a penalty. */
+  readonly #penalties = new Set<NodeJS.Timeout>();
   readonly #records: DeliveryRecord[] = [];
   readonly #listeners = new Set<(record: DeliveryRecord) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -69,6 +89,8 @@ export class Notifier {
       maxBatch: options.maxBatch ?? 50,
       retryDelaysMs: options.retryDelaysMs ?? [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000],
       timeoutMs: options.timeoutMs ?? 10_000,
+      slowEndpointDelayMs: options.slowEndpointDelayMs ?? 60_000,
+      slowResponseMs: options.slowResponseMs ?? 2_900,
     };
   }
 
@@ -110,7 +132,7 @@ export class Notifier {
     return this.#records;
   }
 
-  /** Notifications given up after the last retry. */
+  /** Notifications given up: after the last retry, or dropped for a slow endpoint. */
   droppedCount(): number {
     return this.#dropped;
   }
@@ -131,10 +153,19 @@ export class Notifier {
     this.#stopped = true;
     for (const pending of this.#pending.values()) if (pending.timer) clearTimeout(pending.timer);
     this.#pending.clear();
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of [...this.#timers, ...this.#penalties]) clearTimeout(timer);
     this.#timers.clear();
+    this.#penalties.clear();
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
+  }
+
+  /** Graph's verdict on an endpoint, from its last 100 change notifications. */
+  endpointHealth(url: string): EndpointHealth {
+    const recent = this.#recent.get(url) ?? [];
+    if (recent.length < HEALTH_MIN_SAMPLES) return 'healthy';
+    const slow = recent.filter(Boolean).length / recent.length;
+    return slow > 0.15 ? 'dropped' : slow > 0.1 ? 'delayed' : 'healthy';
   }
 
   #flush(key: string): void {
@@ -142,7 +173,42 @@ export class Notifier {
     if (!pending) return;
     this.#pending.delete(key);
     if (pending.timer) clearTimeout(pending.timer);
+    const health = pending.kind === 'change' ? this.endpointHealth(pending.url) : 'healthy';
+    if (health !== 'healthy' && !this.#forgiving.has(pending.url)) {
+      this.#forgiving.add(pending.url);
+      const timer = setTimeout(() => {
+        this.#penalties.delete(timer);
+        this.#forgiving.delete(pending.url);
+        this.#recent.delete(pending.url);
+      }, this.#options.slowEndpointDelayMs);
+      this.#penalties.add(timer);
+    }
+    if (health === 'dropped') {
+      this.#dropped += pending.items.length;
+      return;
+    }
+    if (health === 'delayed') {
+      this.#later(this.#options.slowEndpointDelayMs, () =>
+        this.#deliver(pending.url, pending.kind, pending.items, 1),
+      );
+      return;
+    }
     this.#deliver(pending.url, pending.kind, pending.items, 1);
+  }
+
+  #later(delayMs: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  #remember(url: string, slow: boolean): void {
+    const recent = this.#recent.get(url) ?? [];
+    recent.push(slow);
+    if (recent.length > HEALTH_WINDOW) recent.shift();
+    this.#recent.set(url, recent);
   }
 
   #deliver(url: string, kind: 'change' | 'lifecycle', items: object[], attempt: number): void {
@@ -165,6 +231,7 @@ export class Notifier {
         attempt,
       });
       const ok = result.status !== null && result.status >= 200 && result.status < 300;
+      if (kind === 'change') this.#remember(url, result.durationMs > this.#options.slowResponseMs);
       if (!ok) this.#retry(url, kind, items, attempt);
     });
     this.#inFlight.add(task);
@@ -177,11 +244,7 @@ export class Notifier {
       this.#dropped += items.length;
       return;
     }
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#deliver(url, kind, items, attempt + 1);
-    }, delay);
-    this.#timers.add(timer);
+    this.#later(delay, () => this.#deliver(url, kind, items, attempt + 1));
   }
 
   #post(url: URL, contentType: string, body: string, timeoutMs: number): Promise<PostResult> {

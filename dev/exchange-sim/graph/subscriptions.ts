@@ -55,6 +55,8 @@ const UpdateBody = z
 export class Subscriptions {
   readonly #options: SubscriptionsOptions;
   readonly #byId = new Map<string, SimSubscription>();
+  /** userId → its subscriptions, so a change reaches its subscribers without a scan of all. */
+  readonly #byUser = new Map<string, Set<SimSubscription>>();
   readonly #stopListening: () => void;
 
   constructor(options: SubscriptionsOptions) {
@@ -118,7 +120,7 @@ export class Subscriptions {
       clientState: input.clientState ?? null,
       expiresAt: expiry.at,
     };
-    this.#byId.set(subscription.id, subscription);
+    this.#add(subscription);
     return json(
       {
         '@odata.context': `${this.#options.origin()}/v1.0/$metadata#subscriptions/$entity`,
@@ -153,7 +155,7 @@ export class Subscriptions {
 
   delete(appId: string, id: string): SimResponse {
     if (!this.#own(appId, id)) return notFound();
-    this.#byId.delete(id);
+    this.#remove(id);
     return { status: 204 };
   }
 
@@ -174,7 +176,7 @@ export class Subscriptions {
   sendLifecycle(id: string, lifecycleEvent: LifecycleEvent): void {
     const subscription = this.#byId.get(id);
     if (!subscription) throw new Error(`no subscription ${id}`);
-    if (lifecycleEvent === 'subscriptionRemoved') this.#byId.delete(id);
+    if (lifecycleEvent === 'subscriptionRemoved') this.#remove(id);
     if (!subscription.lifecycleNotificationUrl) return;
     this.#options.notifier.enqueue(subscription.lifecycleNotificationUrl, 'lifecycle', {
       subscriptionId: subscription.id,
@@ -188,8 +190,8 @@ export class Subscriptions {
 
   #notify(change: MailboxChange): void {
     const now = this.#options.mailboxes.now();
-    for (const subscription of this.#byId.values()) {
-      if (subscription.userId !== change.userId || subscription.expiresAt <= now) continue;
+    for (const subscription of this.#byUser.get(change.userId) ?? []) {
+      if (subscription.expiresAt <= now) continue;
       if (!subscription.changeTypes.has(change.kind)) continue;
       const path = `Users/${change.userId}/Events/${change.eventId}`;
       this.#options.notifier.enqueue(subscription.notificationUrl, 'change', {
@@ -267,14 +269,33 @@ export class Subscriptions {
   }
 
   #own(appId: string, id: string): SimSubscription | undefined {
-    this.#prune();
     const subscription = this.#byId.get(id);
+    if (subscription && subscription.expiresAt <= this.#options.mailboxes.now()) {
+      this.#remove(id);
+      return undefined;
+    }
     return subscription?.applicationId === appId ? subscription : undefined;
   }
 
   #prune(): void {
     const now = this.#options.mailboxes.now();
-    for (const [id, s] of this.#byId) if (s.expiresAt <= now) this.#byId.delete(id);
+    for (const [id, s] of this.#byId) if (s.expiresAt <= now) this.#remove(id);
+  }
+
+  #add(subscription: SimSubscription): void {
+    this.#byId.set(subscription.id, subscription);
+    const mine = this.#byUser.get(subscription.userId) ?? new Set();
+    mine.add(subscription);
+    this.#byUser.set(subscription.userId, mine);
+  }
+
+  #remove(id: string): void {
+    const subscription = this.#byId.get(id);
+    if (!subscription) return;
+    this.#byId.delete(id);
+    const mine = this.#byUser.get(subscription.userId);
+    mine?.delete(subscription);
+    if (mine?.size === 0) this.#byUser.delete(subscription.userId);
   }
 
   #view(s: SimSubscription): object {
