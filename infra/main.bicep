@@ -118,9 +118,9 @@ var tags = { 'azd-env-name': environmentName }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 12)}'
-// SPEC §2 queues; the storage adapters name the same ones (shared/queues/messages.ts).
+// The queues and tables the app uses (shared/queues/messages.ts QUEUES, shared/app/services.ts TABLES).
 var queueNames = ['calendar-sync', 'presence', 'scan']
-var tableNames = ['users', 'calendars', 'presence', 'subscriptions', 'settings', 'log']
+var tableNames = ['users', 'calendars', 'presence', 'subscriptions', 'runtimesettings', 'adminlog', 'health']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { TABLES } from '../../shared/app/services.ts';
 import { SETTING_NAMES, type SettingName } from '../../shared/config/load-settings.ts';
 import { QUEUES } from '../../shared/queues/messages.ts';
 import {
@@ -230,6 +231,9 @@ export function checkTemplates(root: string): string[] {
     if (!main.code.includes(`'${queue}'`)) problems.push(`queue ${queue} is not created`);
   }
   if (!/-poison/.test(allCode)) problems.push('poison queues are not created');
+  for (const table of Object.values(TABLES)) {
+    if (!main.code.includes(`'${table}'`)) problems.push(`table ${table} is not created`);
+  }
   if (!/enableRbacAuthorization:\s*true/.test(allCode))
     problems.push('Key Vault must use RBAC authorization');
   if (!/DisableLocalAuth:\s*true/.test(allCode)) problems.push('Application Insights local auth is enabled');

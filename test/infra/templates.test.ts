@@ -120,6 +120,12 @@ const breakages: ReadonlyArray<{
     problem: /Monitoring Metrics Publisher/,
   },
   {
+    what: 'a table the app uses left out',
+    file: 'infra/main.bicep',
+    edit: (t) => t.replace("'adminlog'", "'log'"),
+    problem: /table adminlog is not created/,
+  },
+  {
     what: 'a module pointing nowhere',
     file: 'infra/main.bicep',
     edit: (t) => t.replace("'core/identity.bicep'", "'core/identities.bicep'"),

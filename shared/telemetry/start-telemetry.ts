@@ -1,0 +1,62 @@
+import { setTelemetry, type Telemetry } from './telemetry.ts';
+
+/**
+ * Starts Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (SPEC §7), and
+ * makes `getTelemetry()` record to it. Without the setting nothing is loaded: the SDK and
+ * OpenTelemetry are imported only here, dynamically, so a plain start pays nothing for them.
+ * A failure to start is reported on stderr and leaves the app running without telemetry.
+ */
+export interface TelemetryOptions {
+  /** Live Metrics (the portal's live view); on by default. */
+  readonly liveMetrics?: boolean;
+  /** Share of operations whose dependencies and logs are kept, 0..1; all by default. */
+  readonly samplingRatio?: number;
+}
+
+/** Settings whose values are secrets: telemetry scrubs them wherever they appear. */
+const SECRET_SETTINGS = [
+  'GRAPH_CLIENT_SECRET',
+  'EWS_PASSWORD',
+  'PHONELINK_API_KEY',
+  'PHONELINK_WEBHOOK_SECRET',
+  'ADMIN_API_KEY',
+  'AzureWebJobsStorage',
+] as const;
+
+let started = false;
+
+export async function startTelemetry(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  options: TelemetryOptions = {},
+): Promise<Telemetry | null> {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (connectionString === undefined || connectionString === '') return null;
+  try {
+    const { startAzureMonitor } = await import('./azure-monitor.ts');
+    const telemetry = await startAzureMonitor({
+      connectionString,
+      authentication: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? null,
+      secrets: SECRET_SETTINGS.map((name) => env[name]),
+      liveMetrics: options.liveMetrics ?? true,
+      samplingRatio: options.samplingRatio ?? 1,
+    });
+    started = true;
+    setTelemetry(telemetry);
+    return telemetry;
+  } catch (error) {
+    // Telemetry is for operators; the service itself must keep running without it.
+    console.error(
+      `Application Insights did not start: ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
+    return null;
+  }
+}
+
+/** Sends what is buffered and stops (tests, and the host's shutdown). */
+export async function stopTelemetry(): Promise<void> {
+  if (!started) return;
+  started = false;
+  const { stopAzureMonitor } = await import('./azure-monitor.ts');
+  await stopAzureMonitor();
+  setTelemetry(null);
+}

@@ -1,0 +1,52 @@
+/**
+ * What the service counts and times for operators (Application Insights custom metrics). The
+ * methods take numbers and fixed words only, so no subject, address or secret can reach
+ * telemetry through them. Without APPLICATIONINSIGHTS_CONNECTION_STRING every call does nothing.
+ */
+export interface Telemetry {
+  /** One PUT of presence to PHONE-LiNK ended with `outcome`. */
+  pushed(outcome: PushOutcome): void;
+  /** A change notification arrived at `notifiedAt`; the push it caused was accepted now. */
+  notificationToPush(lagMs: number): void;
+  /** A directory scan (start-up, weekly, Force now) finished. */
+  scanned(scan: { readonly durationMs: number; readonly users: number; readonly integrated: number }): void;
+  /** Graph answered 429 (or 503 with Retry-After); the wait it asked for, when it said. */
+  graphThrottled(retryAfterMs: number | null): void;
+  /** A calendar subscription was renewed (or had to be created again, or failed). */
+  subscriptionRenewed(source: 'graph' | 'ews', outcome: RenewalOutcome): void;
+}
+
+export type PushOutcome = 'accepted' | 'superseded' | 'user-gone' | 'unauthorized' | 'retry';
+export type RenewalOutcome = 'renewed' | 'recreated' | 'failed';
+
+/** Metric names as they appear in Application Insights (customMetrics). */
+export const METRICS = {
+  pushes: 'presence.pushes',
+  notificationToPushLag: 'presence.notification_to_push_lag',
+  scanDuration: 'scan.duration',
+  scanUsers: 'scan.users',
+  scanIntegratedUsers: 'scan.integrated_users',
+  graphThrottled: 'graph.throttled',
+  graphRetryAfter: 'graph.retry_after',
+  subscriptionRenewals: 'subscriptions.renewals',
+} as const;
+
+export const noTelemetry: Telemetry = Object.freeze({
+  pushed() {},
+  notificationToPush() {},
+  scanned() {},
+  graphThrottled() {},
+  subscriptionRenewed() {},
+});
+
+let current: Telemetry = noTelemetry;
+
+/** The process's telemetry: the Application Insights one once started, else one that does nothing. */
+export function getTelemetry(): Telemetry {
+  return current;
+}
+
+/** Set by startTelemetry (and tests); null restores the one that does nothing. */
+export function setTelemetry(telemetry: Telemetry | null): void {
+  current = telemetry ?? noTelemetry;
+}
