@@ -1,8 +1,6 @@
 import type { Services } from '../app/services.ts';
-import { AppError } from '../errors.ts';
 import { GraphWebhook } from '../notifications/graph-notifications.ts';
 import { syncDirectory } from '../phonelink/directory-sync.ts';
-import { createPhonelinkClient, type PhonelinkClient } from '../phonelink/phonelink-client.ts';
 import type { CalendarSyncDeps } from './calendar-sync.ts';
 import type { MaintenanceDeps } from './maintenance.ts';
 import type { ScanDeps } from './scan.ts';
@@ -17,23 +15,6 @@ async function integrationEnabled(services: Services): Promise<boolean> {
   return services.settings.integrationEnabled;
 }
 
-const phonelinkClients = new WeakMap<Services, PhonelinkClient>();
-function phonelinkOf(services: Services): PhonelinkClient {
-  let client = phonelinkClients.get(services);
-  if (client === undefined) {
-    const { url, apiKey } = services.settings.phonelink;
-    if (url === null || apiKey === null) {
-      throw new AppError(
-        'config.invalid',
-        'PHONELINK_URL and PHONELINK_API_KEY are needed to read the directory',
-      );
-    }
-    client = createPhonelinkClient({ baseUrl: url, apiKey });
-    phonelinkClients.set(services, client);
-  }
-  return client;
-}
-
 export function calendarSyncDeps(services: Services): CalendarSyncDeps {
   return {
     get calendarSource() {
@@ -44,6 +25,7 @@ export function calendarSyncDeps(services: Services): CalendarSyncDeps {
     subscriptions: services.subscriptions,
     queues: services.queues,
     log: services.log,
+    health: services.health,
     scanWindowDays: services.settings.scanWindowDays,
     now: Date.now,
   };
@@ -56,7 +38,7 @@ export function scanDeps(services: Services): ScanDeps {
     },
     syncDirectory: () =>
       syncDirectory({
-        phonelink: phonelinkOf(services),
+        phonelink: services.phonelink,
         users: services.users,
         log: services.log,
         now: Date.now,
@@ -65,6 +47,7 @@ export function scanDeps(services: Services): ScanDeps {
     calendars: services.calendars,
     queues: services.queues,
     log: services.log,
+    health: services.health,
     integrationEnabled: () => integrationEnabled(services),
     now: Date.now,
   };
