@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type CalendarSourceKind, type ExchangeWorld, startExchangeWorld } from './support/exchange-world.ts';
+import {
+  at,
+  busy,
+  MINUTE,
+  matches,
+  SCENARIOS,
+  scenarioUsers,
+  seedScenarios,
+} from './support/presence-scenarios.ts';
+
+/**
+ * SPEC §3 end to end: calendars in the simulated Exchange, read by the functions host through
+ * the calendar source, pushed to the PHONE-LiNK simulator. The source comes from
+ * CALENDAR_SOURCE (graph by default), so the same scenarios check each Exchange path.
+ */
+const SOURCE: CalendarSourceKind = process.env.CALENDAR_SOURCE === 'ews' ? 'ews' : 'graph';
+
+const users = scenarioUsers(SCENARIOS);
+
+describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
+  let world: ExchangeWorld;
+
+  before(async () => {
+    world = await startExchangeWorld({
+      source: SOURCE,
+      users,
+      seed: (mailboxes) => seedScenarios(SCENARIOS, users, mailboxes),
+    });
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  SCENARIOS.forEach((scenario, i) => {
+    const userId = users[i]?.id ?? '';
+    const expected = scenario.expect;
+    it(scenario.name, async () => {
+      if (expected === null) {
+        // Integrated users are all pushed by now, so this one would have been too.
+        await world.waitFor('the first scan', () =>
+          users.every((u, j) => SCENARIOS[j]?.expect === null || world.presenceOf(u.id) !== null),
+        );
+        assert.equal(world.presenceOf(userId), null);
+        return;
+      }
+      await world.waitForPresence(userId, (presence) => matches(presence, expected));
+    });
+  });
+
+  describe('changes reach PHONE-LiNK within seconds', () => {
+    const userId = users.find((_, i) => SCENARIOS[i]?.name.startsWith('rule 4: nothing'))?.id ?? '';
+    const email = users.find((u) => u.id === userId)?.email ?? '';
+    let eventId = '';
+
+    it('reflects a created appointment', async () => {
+      await world.waitForPresence(userId, (p) => p.availability === 'Available');
+      eventId = busy(world.mailboxes, email, { subject: 'Created now', start: at(-1), end: at(45) }).id;
+      const presence = await world.waitForPresence(userId, (p) => p.availability === 'Meeting', 10_000);
+      assert.equal(presence.note, 'Created now');
+    });
+
+    it('reflects a changed appointment', async () => {
+      world.mailboxes.updateEvent(email, eventId, { showAs: 'oof', subject: 'Moved offsite' });
+      const presence = await world.waitForPresence(userId, (p) => p.availability === 'OutOfOffice', 10_000);
+      assert.equal(presence.note, 'Moved offsite');
+    });
+
+    it('reflects a deleted appointment', async () => {
+      world.mailboxes.deleteEvent(email, eventId);
+      await world.waitForPresence(userId, (p) => p.availability === 'Available' && p.note === null, 10_000);
+    });
+
+    it('changes presence at an appointment start, not before', async () => {
+      const start = Math.ceil((Date.now() + 3_000) / 1000) * 1000;
+      busy(world.mailboxes, email, { subject: 'Starts soon', start, end: start + 30 * MINUTE });
+      await world.waitForPresence(
+        userId,
+        (p) => p.availability === 'Meeting' && p.note === 'Starts soon',
+        15_000,
+      );
+      const push = world.phonelink.pushes.findLast((p) => p.userId === userId);
+      assert.ok(push && push.at >= start, `pushed at ${push?.at}, before the start ${start}`);
+    });
+  });
+
+  describe('§5 the Graph notification route', { skip: SOURCE !== 'graph' }, () => {
+    it('answers the validation handshake with the decoded token as text/plain', async () => {
+      const answer = await world.post(
+        '/api/notifications/graph?validationToken=Validation%3A%20Testing%20client%20application',
+        '',
+      );
+      assert.equal(answer.status, 200);
+      assert.match(answer.headers.get('content-type') ?? '', /^text\/plain/);
+      assert.equal(await answer.text(), 'Validation: Testing client application');
+    });
+
+    it('ignores a notification with a wrong clientState: no calendar read', async () => {
+      const userId = users[4]?.id ?? '';
+      const subscription = world.exchange
+        .subscriptions()
+        .find((s) => s.resource.toLowerCase().includes(`user${userId}@`));
+      assert.ok(subscription, 'the scan subscribed the user');
+      const readsBefore = world.exchange.operationCount('calendarView');
+      const answer = await world.post(
+        '/api/notifications/graph',
+        JSON.stringify({
+          value: [
+            {
+              subscriptionId: subscription.id,
+              clientState: 'not-the-secret',
+              changeType: 'updated',
+              resource: subscription.resource,
+            },
+          ],
+        }),
+      );
+      assert.equal(answer.status, 202);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal(world.exchange.operationCount('calendarView'), readsBefore);
+    });
+
+    const refusals = [
+      { name: 'malformed JSON', body: '{"value": [', status: 400 },
+      { name: 'JSON of the wrong shape', body: '{"value": 42}', status: 400 },
+      { name: 'an oversized body', body: `{"value": "${'x'.repeat(2 * 1024 * 1024)}"}`, status: 413 },
+    ];
+    for (const { name, body, status } of refusals) {
+      it(`answers ${status} to ${name}`, async () => {
+        for (const route of ['/api/notifications/graph', '/api/notifications/graph/lifecycle']) {
+          const answer = await world.post(route, body);
+          assert.equal(answer.status, status, route);
+          await answer.body?.cancel();
+        }
+      });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type CalendarSourceKind, type ExchangeWorld, startExchangeWorld } from './support/exchange-world.ts';
+import { at, busy, matches, SCENARIOS, scenarioUsers, seedScenarios } from './support/presence-scenarios.ts';
+
+/**
+ * Exchange Online throttles: here 30 % of all requests, and of every $batch part, are answered
+ * 429 with Retry-After. Every user must still end up right, and a change still gets through.
+ */
+const SOURCE: CalendarSourceKind = process.env.CALENDAR_SOURCE === 'ews' ? 'ews' : 'graph';
+const integrated = SCENARIOS.filter((scenario) => scenario.expect !== null);
+const users = scenarioUsers(integrated, 401);
+
+describe(`§1 throttled Exchange: 30 % of requests answered 429 (${SOURCE})`, () => {
+  let world: ExchangeWorld;
+
+  before(async () => {
+    world = await startExchangeWorld({
+      source: SOURCE,
+      users,
+      throttleRatio: 0.3,
+      seed: (mailboxes) => seedScenarios(integrated, users, mailboxes),
+    });
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  it('gets every user right', async () => {
+    await world.waitFor(
+      'every user right',
+      () =>
+        integrated.every((scenario, i) => {
+          const presence = world.presenceOf(users[i]?.id ?? '');
+          return presence !== null && scenario.expect !== null && matches(presence, scenario.expect);
+        }),
+      60_000,
+    );
+    assert.ok(world.exchange.throttledCount() > 0, 'the simulated Exchange throttled');
+  });
+
+  it('still reflects a created appointment', async () => {
+    const user = users[integrated.findIndex((scenario) => scenario.name.startsWith('rule 4: nothing'))];
+    assert.ok(user?.email);
+    busy(world.mailboxes, user.email, { subject: 'Squeezed in', start: at(-1), end: at(30) });
+    await world.waitForPresence(
+      user.id,
+      (p) => p.availability === 'Meeting' && p.note === 'Squeezed in',
+      30_000,
+    );
+  });
+});
