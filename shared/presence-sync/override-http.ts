@@ -1,9 +1,10 @@
-import { type HttpRequest, HttpResponse } from '@azure/functions';
+// Types only: @azure/functions is CommonJS, and Node's ESM loader cannot see its classes as named exports.
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Services } from '../app/services.ts';
 import { handleOverrideRequest, MAX_OVERRIDE_BODY_BYTES } from './set-override.ts';
 
 /** SPEC §5 override route: reads the request (bounded) and answers JSON. */
-export async function overrideHttp(services: Services, request: HttpRequest): Promise<HttpResponse> {
+export async function overrideHttp(services: Services, request: HttpRequest): Promise<HttpResponseInit> {
   const answer = await handleOverrideRequest(
     {
       users: services.users,
@@ -21,7 +22,7 @@ export async function overrideHttp(services: Services, request: HttpRequest): Pr
       body: await boundedText(request),
     },
   );
-  return new HttpResponse({ status: answer.status, jsonBody: answer.body });
+  return { status: answer.status, jsonBody: answer.body };
 }
 
 /** The body as text, or null when larger than the override route accepts. */
