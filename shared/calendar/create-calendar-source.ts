@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.ts';
-import { AppError } from '../errors.ts';
 import type { CalendarSource } from './calendar-source.ts';
+import { createEwsCalendarSource } from './ews/create-ews-source.ts';
 import { GraphCalendarSource } from './graph/graph-calendar-source.ts';
 import { createGraphConnection } from './graph/graph-client.ts';
 
@@ -12,6 +12,6 @@ export function createCalendarSource(settings: Settings): CalendarSource {
         callbackUrl: settings.callbackUrl,
       });
     case 'ews':
-      throw new AppError('config.invalid', 'CALENDAR_SOURCE=ews is not available in this build');
+      return createEwsCalendarSource(settings);
   }
 }

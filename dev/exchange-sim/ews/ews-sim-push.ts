@@ -137,7 +137,8 @@ export class EwsPush {
       failingSince: null,
       failures: 0,
       retry: null,
-      status: setInterval(() => this.#statusDue(subscription), Math.max(10, frequencyMs / 4)),
+      // Unreferenced: a simulator left running never keeps a test process alive.
+      status: setInterval(() => this.#statusDue(subscription), Math.max(10, frequencyMs / 4)).unref(),
     };
     this.#subscriptions.set(id, subscription);
     for (const change of this.#mailboxes.changesSince(user.id, resumeAfter))
@@ -224,7 +225,7 @@ export class EwsPush {
     subscription.retry = setTimeout(() => {
       subscription.retry = null;
       void this.#send(subscription);
-    }, delay);
+    }, delay).unref();
   }
 
   #drop(subscription: Subscription): void {

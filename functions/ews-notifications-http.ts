@@ -1,0 +1,11 @@
+import { getServices } from '../shared/app/services.ts';
+import { ewsWebhookOf } from '../shared/notifications/ews-webhook-services.ts';
+import { defineHttp } from '../shared/runtime/define-function.ts';
+
+/** SPEC §5: EWS push notifications (SendNotification) from on-premises Exchange. */
+export const ewsNotificationsHttp = defineHttp({
+  name: 'ews-notifications-http',
+  route: 'notifications/ews',
+  methods: ['POST'],
+  handler: (request) => ewsWebhookOf(getServices()).notifications(request),
+});

@@ -1,0 +1,84 @@
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Instant } from '../presence/model.ts';
+import type { SubscriptionStore } from '../storage/stores.ts';
+import type { CalendarSyncRequests } from './calendar-sync-requests.ts';
+import { ewsExpiresAt } from './ews-liveness.ts';
+import {
+  MAX_NOTIFICATION_BYTES,
+  readSendNotification,
+  sendNotificationResult,
+} from './ews-send-notification.ts';
+import { readTextBody, refuse, type WebhookAnswer, type WebhookRequest } from './graph-webhook-http.ts';
+
+export interface EwsWebhookDeps {
+  readonly subscriptions: SubscriptionStore;
+  readonly sync: CalendarSyncRequests;
+  readonly log: AdminLog;
+  readonly now: () => Instant;
+}
+
+const SOAP = { 'Content-Type': 'text/xml; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
+const UNSUBSCRIBED_LOG_EVERY_MS = 60_000;
+
+/**
+ * SPEC §5's EWS push receiver (POST /api/notifications/ews). Exchange waits for the answer
+ * before it sends the next notification of a subscription, and the answer is the only way to
+ * stop it: OK for a subscription we hold (after its changes are queued and its watermark kept),
+ * Unsubscribe for any other. Status pings only refresh the subscription's liveness. Exchange is
+ * never called from here.
+ */
+export class EwsWebhook {
+  readonly #deps: EwsWebhookDeps;
+  #unsubscribed = 0;
+  #unsubscribedLoggedAt = 0;
+
+  constructor(deps: EwsWebhookDeps) {
+    this.#deps = deps;
+  }
+
+  async notifications(request: WebhookRequest): Promise<WebhookAnswer> {
+    const body = await readTextBody(request, MAX_NOTIFICATION_BYTES);
+    if (!body.ok) return body.answer;
+    const notification = readSendNotification(body.value);
+    if (!notification.ok) return refuse(notification.error.status, notification.error.reason);
+    const { subscriptionId, changes, watermark } = notification.value;
+    const now = this.#deps.now();
+    try {
+      const subscription = await this.#deps.subscriptions.getById(subscriptionId);
+      if (subscription === null || subscription.source !== 'ews') {
+        await this.#noteUnsubscribed(now);
+        return soap('Unsubscribe');
+      }
+      // Queue first: a watermark is kept only once the changes before it are safe.
+      if (changes > 0 && !(await this.#deps.sync.request([subscription.userId], now, 'notification'))) {
+        return refuse(503, 'could not queue the notification, try again');
+      }
+      await this.#deps.subscriptions.put({
+        ...subscription,
+        watermark: watermark ?? subscription.watermark,
+        expiresAt: ewsExpiresAt(now),
+      });
+      return soap('OK');
+    } catch {
+      // Storage is down: Exchange retries a notification that was not acknowledged.
+      return refuse(503, 'could not record the notification, try again');
+    }
+  }
+
+  /** Exchange retries an unknown subscription only until it hears Unsubscribe: a count once a minute is enough. */
+  async #noteUnsubscribed(now: Instant): Promise<void> {
+    this.#unsubscribed += 1;
+    if (now - this.#unsubscribedLoggedAt < UNSUBSCRIBED_LOG_EVERY_MS) return;
+    this.#unsubscribedLoggedAt = now;
+    const count = this.#unsubscribed;
+    this.#unsubscribed = 0;
+    // The answer matters more than the log line: a log outage must not keep an unknown subscription alive.
+    await this.#deps.log
+      .write(`Told Exchange to end ${count} EWS subscription(s) this service does not hold`)
+      .catch(() => undefined);
+  }
+}
+
+function soap(status: 'OK' | 'Unsubscribe'): WebhookAnswer {
+  return { status: 200, headers: SOAP, body: sendNotificationResult(status) };
+}
