@@ -40,6 +40,7 @@ describe('simulated Graph $batch, throttling and mailbox concurrency', () => {
   after(() => sim.stop());
   beforeEach(() => {
     sim.setThrottleRatio(0);
+    sim.setUnavailableRatio(0);
     sim.setLatency(0);
     sim.resetCounters();
   });
@@ -116,5 +117,13 @@ describe('simulated Graph $batch, throttling and mailbox concurrency', () => {
     const org = await client.api('/organization').get();
     assert.ok(org.value.length === 1);
     assert.equal(sim.requestCount('organization'), sim.throttledCount() + 1);
+  });
+
+  it('answers the unavailable ratio 503 with Retry-After, also inside a batch', async () => {
+    sim.setUnavailableRatio(0.3);
+    const answer = BatchAnswer.parse(await client.api('/$batch').post({ requests: calendarRequests(users) }));
+    const unavailable = answer.responses.filter((r) => r.status === 503);
+    assert.ok(unavailable.length > 0 && unavailable.length < 20, `503 for ${unavailable.length} of 20`);
+    assert.ok(unavailable.every((r) => r.headers?.['Retry-After'] === '1'));
   });
 });

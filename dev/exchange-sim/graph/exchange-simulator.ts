@@ -31,6 +31,8 @@ export interface ExchangeSimulatorOptions {
   readonly mailboxes?: Mailboxes;
   readonly latencyMs?: number;
   readonly throttleRatio?: number;
+  /** A further ratio of requests and sub-requests answered 503 with Retry-After: 1. */
+  readonly unavailableRatio?: number;
   /** Seed of the throttling draws. */
   readonly seed?: number;
   readonly tokenLifetimeSeconds?: number;
@@ -58,11 +60,12 @@ export interface ExchangeSimulator {
   requestCount(kind?: RequestKind): number;
   /** Graph operations by kind, `$batch` sub-requests counted one by one. */
   operationCount(kind?: RequestKind): number;
-  /** Requests and sub-requests answered 429 (random throttling and mailbox concurrency). */
+  /** Requests and sub-requests answered 429 or 503 (random throttling, mailbox concurrency, unavailability). */
   throttledCount(): number;
   resetCounters(): void;
   setLatency(ms: number): void;
   setThrottleRatio(ratio: number): void;
+  setUnavailableRatio(ratio: number): void;
   setCapitalizedMailboxSettings(on: boolean): void;
   /** Rotates an app's secret (null removes it): the app's next token request gets invalid_client. */
   setClientSecret(clientId: string, secret: string | null): void;
@@ -91,6 +94,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
   const faults = new Faults({
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     ...(options.throttleRatio === undefined ? {} : { throttleRatio: options.throttleRatio }),
+    ...(options.unavailableRatio === undefined ? {} : { unavailableRatio: options.unavailableRatio }),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
   const entra = new Entra({
@@ -238,6 +242,9 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     },
     setThrottleRatio: (ratio) => {
       faults.throttleRatio = ratio;
+    },
+    setUnavailableRatio: (ratio) => {
+      faults.unavailableRatio = ratio;
     },
     setCapitalizedMailboxSettings: (on) => {
       capitalized = on;

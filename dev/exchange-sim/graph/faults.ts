@@ -27,15 +27,23 @@ export const MAILBOX_CONCURRENCY = 4;
 export class Faults {
   latencyMs: number;
   throttleRatio: number;
+  /** A further ratio answered 503 with Retry-After (Graph's "service unavailable"). */
+  unavailableRatio: number;
   readonly #roundTrips = new Map<RequestKind, number>();
   readonly #operations = new Map<RequestKind, number>();
   readonly #inFlight = new Map<string, number>();
   #seed: number;
   #throttled = 0;
 
-  constructor(options: { latencyMs?: number; throttleRatio?: number; seed?: number }) {
+  constructor(options: {
+    latencyMs?: number;
+    throttleRatio?: number;
+    unavailableRatio?: number;
+    seed?: number;
+  }) {
     this.latencyMs = options.latencyMs ?? 0;
     this.throttleRatio = options.throttleRatio ?? 0;
+    this.unavailableRatio = options.unavailableRatio ?? 0;
     this.#seed = options.seed ?? 0x5eed;
   }
 
@@ -67,11 +75,21 @@ export class Faults {
     this.#throttled = 0;
   }
 
-  /** A random 429 for this operation, or null. */
+  /** A random 429 (or 503) for this operation, or null. */
   maybeThrottle(): SimResponse | null {
-    if (this.throttleRatio <= 0 || this.#random() >= this.throttleRatio) return null;
-    this.#throttled += 1;
-    return tooManyRequests('TooManyRequests', 'Too many requests.');
+    if (this.throttleRatio <= 0 && this.unavailableRatio <= 0) return null;
+    const draw = this.#random();
+    if (draw < this.throttleRatio) {
+      this.#throttled += 1;
+      return tooManyRequests('TooManyRequests', 'Too many requests.');
+    }
+    if (draw < this.throttleRatio + this.unavailableRatio) {
+      this.#throttled += 1;
+      return graphError(503, 'ServiceNotAvailable', 'The service is temporarily unavailable.', {
+        'retry-after': '1',
+      });
+    }
+    return null;
   }
 
   /**
