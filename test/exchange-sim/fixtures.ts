@@ -64,10 +64,11 @@ export interface Receiver {
 
 /**
  * A tiny stand-in for the app's webhook on port 0. `echo` decides whether it answers the
- * validation handshake as SPEC §5 says (200, text/plain, the decoded token).
+ * validation handshake as SPEC §5 says (200, text/plain, the decoded token); `silent` never
+ * answers it.
  */
 export async function startReceiver(
-  options: { echo?: boolean; status?: number; delayMs?: number } = {},
+  options: { echo?: boolean; status?: number; delayMs?: number; silent?: boolean } = {},
 ): Promise<Receiver> {
   const received: Received[] = [];
   const waiters = new Set<() => void>();
@@ -84,6 +85,7 @@ export async function startReceiver(
       for (const w of waiters) w();
       const token = url.searchParams.get('validationToken');
       if (token !== null) {
+        if (options.silent === true) return;
         if (options.echo === false) res.writeHead(200, { 'content-type': 'text/plain' }).end('nope');
         else res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
         return;

@@ -46,7 +46,7 @@ describe('simulated Graph subscriptions and notifications', () => {
   let receiver: Receiver;
 
   before(async () => {
-    sim = await startSim({ handshakeTimeoutMs: 2_000, notifications: { retryDelaysMs: [50, 100] } });
+    sim = await startSim({ handshakeTimeoutMs: 500, notifications: { retryDelaysMs: [50, 100] } });
     client = graphClient(sim);
     ann = sim.mailboxes.addUser({ email: 'ann@contoso.com', displayName: 'Ann Smith' });
     receiver = await startReceiver();
@@ -92,6 +92,16 @@ describe('simulated Graph subscriptions and notifications', () => {
       const answer = await graphStatus(
         subscribe({ notificationUrl: silent.url, lifecycleNotificationUrl: silent.url }),
       );
+      assert.deepEqual(answer, { status: 400, code: 'ValidationError' });
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('refuses the subscription when the endpoint does not answer the handshake in time', async () => {
+    const silent = await startReceiver({ silent: true });
+    try {
+      const answer = await graphStatus(subscribe({ notificationUrl: silent.url }));
       assert.deepEqual(answer, { status: 400, code: 'ValidationError' });
     } finally {
       await silent.close();
