@@ -40,6 +40,8 @@ export interface ExchangeSimulatorOptions {
   readonly handshakeTimeoutMs?: number;
   readonly notifications?: NotifierOptions;
   readonly capitalizedMailboxSettings?: boolean;
+  /** Share of change notifications sent twice, as Graph sometimes does (default 0). */
+  readonly duplicateRatio?: number;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -67,6 +69,7 @@ export interface ExchangeSimulator {
   setThrottleRatio(ratio: number): void;
   setUnavailableRatio(ratio: number): void;
   setCapitalizedMailboxSettings(on: boolean): void;
+  setDuplicateRatio(ratio: number): void;
   /** Rotates an app's secret (null removes it): the app's next token request gets invalid_client. */
   setClientSecret(clientId: string, secret: string | null): void;
   subscriptions(): readonly SimSubscription[];
@@ -112,10 +115,12 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     notifier,
     tenantId: options.tenantId,
     origin: () => origin,
+    duplicateRatio: () => duplicateRatio,
     ...(options.maxSubscriptionMinutes === undefined ? {} : { maxMinutes: options.maxSubscriptionMinutes }),
     ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
   });
   let capitalized = options.capitalizedMailboxSettings ?? false;
+  let duplicateRatio = options.duplicateRatio ?? 0;
   const api = new GraphApi({
     mailboxes,
     subscriptions,
@@ -248,6 +253,9 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     },
     setCapitalizedMailboxSettings: (on) => {
       capitalized = on;
+    },
+    setDuplicateRatio: (ratio) => {
+      duplicateRatio = ratio;
     },
     setClientSecret: (clientId, secret) => entra.setClientSecret(clientId, secret),
     subscriptions: () => subscriptions.all(),

@@ -33,6 +33,8 @@ export interface SubscriptionsOptions {
   /** Longest life Graph grants an Outlook event subscription. */
   readonly maxMinutes?: number;
   readonly handshakeTimeoutMs?: number;
+  /** Share of change notifications Graph sends twice (it does: clients must de-duplicate). */
+  readonly duplicateRatio?: () => number;
 }
 
 const MAX_MINUTES = 10_080;
@@ -194,7 +196,7 @@ export class Subscriptions {
       if (subscription.expiresAt <= now) continue;
       if (!subscription.changeTypes.has(change.kind)) continue;
       const path = `Users/${change.userId}/Events/${change.eventId}`;
-      this.#options.notifier.enqueue(subscription.notificationUrl, 'change', {
+      const notification = {
         subscriptionId: subscription.id,
         subscriptionExpirationDateTime: graphOffset(subscription.expiresAt),
         changeType: change.kind,
@@ -207,7 +209,11 @@ export class Subscriptions {
         },
         clientState: subscription.clientState,
         tenantId: this.#options.tenantId,
-      });
+      };
+      this.#options.notifier.enqueue(subscription.notificationUrl, 'change', notification);
+      if (Math.random() < (this.#options.duplicateRatio?.() ?? 0)) {
+        this.#options.notifier.enqueue(subscription.notificationUrl, 'change', notification);
+      }
     }
   }
 
