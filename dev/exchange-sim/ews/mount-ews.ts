@@ -10,6 +10,13 @@ export interface MountedEws {
   readonly url: URL;
 }
 
+const mounted = new WeakMap<ExchangeSimulator, MountedEws>();
+
+/** The EWS front-end mounted on `simulator`, if any (tests reach it through the simulator they hold). */
+export function mountedEws(simulator: ExchangeSimulator): MountedEws | undefined {
+  return mounted.get(simulator);
+}
+
 /** Adds the EWS front-end to the simulated Exchange's HTTPS port, over the same mailboxes. */
 export function mountEws(simulator: ExchangeSimulator, options: EwsSimOptions): MountedEws {
   const sim = new EwsSim(simulator.mailboxes, options);
@@ -23,5 +30,7 @@ export function mountEws(simulator: ExchangeSimulator, options: EwsSimOptions): 
       if (!res.headersSent) res.writeHead(500, { 'content-length': '0' }).end();
     });
   });
-  return { sim, url: new URL(`${simulator.origin}${EWS_PATH}`) };
+  const result = { sim, url: new URL(`${simulator.origin}${EWS_PATH}`) };
+  mounted.set(simulator, result);
+  return result;
 }

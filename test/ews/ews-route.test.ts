@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { EwsSim } from '../../dev/exchange-sim/ews/ews-sim.ts';
+import { mountedEws } from '../../dev/exchange-sim/ews/mount-ews.ts';
+import { type ExchangeWorld, startExchangeWorld } from '../graph/support/exchange-world.ts';
+import { aSendNotification } from './send-notification-builder.ts';
+
+const ROUTE = '/api/notifications/ews';
+const SOAP = { 'content-type': 'text/xml; charset=utf-8' };
+
+describe('§5 the EWS notification route (functions host, Azurite, simulated EWS)', () => {
+  let world: ExchangeWorld;
+  let sim: EwsSim;
+  const users = [{ id: '301', email: 'user301@contoso.com' }];
+
+  before(async () => {
+    world = await startExchangeWorld({ source: 'ews', users });
+    const mounted = mountedEws(world.exchange);
+    assert.ok(mounted);
+    sim = mounted.sim;
+    await world.waitFor('the scan to subscribe the user', () => sim.subscriptionIds().length === 1);
+    await world.waitForPresence('301', () => true);
+  });
+  after(async () => {
+    await world?.stop();
+  });
+
+  const post = async (body: string) => {
+    const answer = await world.post(ROUTE, body, SOAP);
+    return { status: answer.status, text: await answer.text() };
+  };
+
+  it('answers a status ping for a known subscription OK, with no read from Exchange', async () => {
+    const [id] = sim.subscriptionIds();
+    const reads = sim.requests.length;
+    const answer = await post(aSendNotification({ subscriptionId: id ?? '' }));
+    assert.equal(answer.status, 200);
+    assert.match(answer.text, /<SubscriptionStatus>OK<\/SubscriptionStatus>/);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(sim.requests.length, reads);
+  });
+
+  it('answers Unsubscribe for a subscription it does not hold, without calling Exchange', async () => {
+    const reads = sim.requests.length;
+    const answer = await post(aSendNotification({ subscriptionId: 'not-one-of-ours' }));
+    assert.equal(answer.status, 200);
+    assert.match(answer.text, /<SubscriptionStatus>Unsubscribe<\/SubscriptionStatus>/);
+    assert.equal(sim.requests.length, reads);
+  });
+
+  const hostile = [
+    {
+      name: 'XXE',
+      body: aSendNotification({
+        prolog: '<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        subscriptionId: '&xxe;',
+      }),
+      status: 400,
+    },
+    {
+      name: 'billion laughs',
+      body: aSendNotification({
+        prolog: `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "${'&a;'.repeat(10)}"><!ENTITY c "${'&b;'.repeat(10)}">]>`,
+        subscriptionId: '&c;',
+      }),
+      status: 400,
+    },
+    {
+      name: 'an oversized body',
+      body: aSendNotification({ subscriptionId: 'x'.repeat(2 * 1024 * 1024) }),
+      status: 413,
+    },
+    { name: 'malformed XML', body: '<soap:Envelope><soap:Body>', status: 400 },
+    {
+      name: 'SOAP that is not a SendNotification',
+      body: aSendNotification().replaceAll('SendNotification', 'FindItem'),
+      status: 400,
+    },
+    { name: 'an empty body', body: '', status: 400 },
+  ];
+  for (const c of hostile) {
+    it(`refuses ${c.name} with ${c.status}, never a SendNotificationResult`, async () => {
+      const answer = await post(c.body);
+      assert.equal(answer.status, c.status);
+      assert.doesNotMatch(answer.text, /SendNotificationResult|root:/);
+    });
+  }
+
+  it('still works after the hostile bodies', async () => {
+    const [id] = sim.subscriptionIds();
+    const answer = await post(aSendNotification({ subscriptionId: id ?? '' }));
+    assert.equal(answer.status, 200);
+  });
+});
