@@ -50,6 +50,7 @@ describe('simulated Graph $batch, throttling and mailbox concurrency', () => {
     assert.equal(answer.responses.length, 20);
     assert.ok(answer.responses.every((r) => r.status === 200));
     assert.equal(sim.requestCount('batch'), 1);
+    assert.equal(sim.graphRequestCount(), 1);
     assert.equal(sim.requestCount('calendarView'), 0);
     assert.equal(sim.operationCount('calendarView'), 20);
   });

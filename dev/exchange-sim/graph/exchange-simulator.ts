@@ -60,6 +60,8 @@ export interface ExchangeSimulator {
   readonly mailboxes: Mailboxes;
   /** HTTP round trips by kind (a `$batch` counts once, as 'batch'); all kinds without an argument. */
   requestCount(kind?: RequestKind): number;
+  /** Round trips to Graph itself (all kinds but Entra's token and discovery). */
+  graphRequestCount(): number;
   /** Graph operations by kind, `$batch` sub-requests counted one by one. */
   operationCount(kind?: RequestKind): number;
   /** Requests and sub-requests answered 429 or 503 (random throttling, mailbox concurrency, unavailability). */
@@ -240,6 +242,8 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     mailboxes,
     requestCount: (kind) => faults.roundTrips(kind),
     operationCount: (kind) => faults.operations(kind),
+    graphRequestCount: () =>
+      faults.roundTrips() - faults.roundTrips('token') - faults.roundTrips('discovery'),
     throttledCount: () => faults.throttledCount(),
     resetCounters: () => faults.resetCounters(),
     setLatency: (ms) => {
