@@ -10,6 +10,15 @@ import { startFunctionsHost } from './host/functions-host.ts';
  * functions, against the configured systems, with Azurite when storage is the development default.
  * Ctrl-C stops everything this started.
  */
+// Outside the Functions runtime @azure/functions warns once per function that it skips
+// registration; the local host serves them itself, so those lines only hide the demo's URLs.
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && /^WARNING: (Skipping call to register|Failed to detect)/.test(args[0]))
+    return;
+  warn(...args);
+};
+
 const root = resolve(import.meta.dirname, '..');
 const dataDir = join(root, '.dev-data');
 const local = readLocalSettings(process.cwd());
@@ -70,7 +79,8 @@ async function startOfflineDemo(): Promise<void> {
 }
 
 async function startConfigured(): Promise<void> {
-  const env: Record<string, string> = {};
+  // The scan timer reads %SCAN_SCHEDULE%; its default applies when it is not set.
+  const env: Record<string, string> = { SCAN_SCHEDULE: startup.scanSchedule };
   if (
     startup.storage.kind === 'connectionString' &&
     /^UseDevelopmentStorage=true$/i.test(startup.storage.connectionString.reveal())

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_SCAN_SCHEDULE } from '../../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from '../azurite.ts';
 import { type ExchangeSimulator, startExchangeSimulator } from '../exchange-sim/graph/exchange-simulator.ts';
 import { trustLocalCa } from '../exchange-sim/trust.ts';
@@ -97,6 +98,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         PHONELINK_API_KEY: phonelinkKey,
         PHONELINK_WEBHOOK_SECRET: webhookSecret,
         ADMIN_API_KEY: adminApiKey,
+        SCAN_SCHEDULE: DEFAULT_SCAN_SCHEDULE,
         PORT: String(port),
       },
     });

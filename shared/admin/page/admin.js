@@ -248,13 +248,14 @@
     let input;
     const secret = value !== null && typeof value === 'object';
     if (secret) {
+      const readOnly = READ_ONLY.includes(name);
       input = el('input', {
         type: 'password',
         name,
-        placeholder: value.set ? 'set (type to replace)' : 'not set',
+        placeholder: value.set ? (readOnly ? 'set' : 'set (type to replace)') : 'not set',
         autocomplete: 'new-password',
       });
-      input.disabled = READ_ONLY.includes(name);
+      input.disabled = readOnly;
       const state = el('span', { class: 'secret-state', 'data-secret': name }, value.set ? 'set' : 'not set');
       return el('label', {}, name, el('span', {}, input, ' ', state));
     }

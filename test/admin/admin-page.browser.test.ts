@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type RunningDemo, startDemo } from '../../dev/demo/demo.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const IMAGES = resolve(import.meta.dirname, '../../docs/images');
+
+/**
+ * The admin page in a real browser (Debian's Chromium driven by playwright-core) against the
+ * complete offline demo: Azurite, the simulated Exchange and PHONE-LiNK, the functions.
+ * It also takes the README's screenshots.
+ */
+describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, () => {
+  let demo: RunningDemo;
+  let context: BrowserContext;
+  let profile: string;
+  let page: Page;
+
+  before(async () => {
+    demo = await startDemo({ port: 0, dataDir: null, print: () => undefined });
+    profile = await mkdtemp(join(tmpdir(), 'chromium-'));
+    // A fresh profile each run: no cache, no stored key from an earlier run.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1400, height: 1300 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await context?.close();
+    await demo?.stop();
+    if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+  });
+
+  it('asks for the key once, then shows the status', async () => {
+    await page.goto(demo.adminPageUrl);
+    await page.getByTestId('key-dialog').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#main').isHidden(), true, 'no data before the key');
+    await page.fill('#key-input', 'not-the-key');
+    await page.press('#key-input', 'Enter');
+    await page.getByText('That key was not accepted.').waitFor();
+
+    await page.fill('#key-input', demo.adminApiKey);
+    await page.press('#key-input', 'Enter');
+    await page.locator('[data-testid=status].online').waitFor({ timeout: 20_000 });
+    await page.reload();
+    await page.locator('[data-testid=status].online').waitFor();
+    assert.equal(await page.getByTestId('key-dialog').isVisible(), false, 'the key is kept for the tab');
+  });
+
+  it('lists the users with availability and why', async () => {
+    await page.locator('[data-testid=users] tbody tr').nth(4).waitFor({ timeout: 30_000 });
+    const text = (await page.getByTestId('users').textContent()) ?? '';
+    assert.match(text, /Ann Smith/);
+    assert.match(text, /Eve Porter[\s\S]*OutOfOffice/);
+    assert.doesNotMatch(text, /Doctor/, 'the private subject is never shown');
+  });
+
+  it('adds log lines on Force now', async () => {
+    const log = page.getByTestId('log');
+    await log.locator('div').first().waitFor();
+    const before = await log.locator('div').count();
+    await page.getByTestId('force-now').click();
+    const deadline = Date.now() + 10_000;
+    while ((await log.locator('div').count()) <= before && Date.now() < deadline)
+      await page.waitForTimeout(100);
+    assert.match((await log.textContent()) ?? '', /Force now: scan requested by the administrator/);
+  });
+
+  it("opens a user's appointments", async () => {
+    await page.locator('[data-testid=users] tbody tr', { hasText: 'Ann Smith' }).click();
+    const advanced = page.getByTestId('advanced');
+    await advanced.waitFor({ state: 'visible' });
+    await page.locator('[data-testid=appointments] tbody tr', { hasText: 'Design review' }).first().waitFor();
+    assert.match((await page.getByTestId('transitions').textContent()) ?? '', /Meeting/);
+    // The screenshot shows pushes made: wait for the next refresh to show what PHONE-LiNK holds.
+    const deadline = Date.now() + 15_000;
+    while (/unknown/.test((await page.getByTestId('users').textContent()) ?? '') && Date.now() < deadline) {
+      await page.waitForTimeout(250);
+    }
+    await mkdir(IMAGES, { recursive: true });
+    await page.screenshot({ path: join(IMAGES, 'admin-page.png'), fullPage: true });
+  });
+
+  it('shows the presence window of the simulated PHONE-LiNK', async () => {
+    const window = await context.newPage();
+    await window.goto(demo.presenceWindowUrl);
+    await window.getByText('Ann Smith').first().waitFor();
+    await window.waitForTimeout(500);
+    await window.screenshot({ path: join(IMAGES, 'presence-window.png'), fullPage: true });
+    await window.close();
+  });
+});
