@@ -15,7 +15,7 @@ const Notifications = z.object({
       clientState: z.string().nullable(),
       changeType: z.string().optional(),
       lifecycleEvent: z.string().optional(),
-      resource: z.string(),
+      resource: z.string().optional(),
       tenantId: z.string(),
       subscriptionExpirationDateTime: z.string(),
       resourceData: z

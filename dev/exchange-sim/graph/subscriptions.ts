@@ -186,7 +186,6 @@ export class Subscriptions {
       tenantId: this.#options.tenantId,
       clientState: subscription.clientState,
       lifecycleEvent,
-      resource: subscription.resource,
     });
   }
 
