@@ -40,6 +40,13 @@ param maximumInstanceCount int = 40
 @description('Send telemetry to Application Insights (SPEC §7 APPLICATIONINSIGHTS_CONNECTION_STRING).')
 param enableApplicationInsights bool = true
 
+@allowed(['Trace', 'Debug', 'Information', 'Warning', 'Error'])
+@description('Lowest level of function log lines sent to Application Insights. Warning leaves out the per-invocation Executing/Executed lines (requests still record every invocation): about 40% less telemetry (docs/cost.md).')
+param functionLogLevel string = 'Warning'
+
+@description('Share of operations (0..1) whose dependencies and worker logs are sent (OTEL_TRACES_SAMPLER_ARG).')
+param telemetrySamplingRatio string = '1'
+
 @description('Daily Log Analytics ingestion cap in GB (-1: none).')
 param logDailyCapGb int = 1
 
@@ -207,6 +214,9 @@ var appSettings = {
   AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
   AZURE_KEY_VAULT_ENDPOINT: keyVault.outputs.uri
+  // host.json, overridden per deployment: how chatty the host is in Application Insights.
+  AzureFunctionsJobHost__logging__logLevel__Function: functionLogLevel
+  OTEL_TRACES_SAMPLER_ARG: telemetrySamplingRatio
   CALENDAR_SOURCE: calendarSource
   INTEGRATION_ENABLED: string(integrationEnabled)
   GRAPH_TENANT_ID: empty(graphTenantId) ? tenant().tenantId : graphTenantId

@@ -9,7 +9,7 @@ import { setTelemetry, type Telemetry } from './telemetry.ts';
 export interface TelemetryOptions {
   /** Live Metrics (the portal's live view); on by default. */
   readonly liveMetrics?: boolean;
-  /** Share of operations whose dependencies and logs are kept, 0..1; all by default. */
+  /** Share of operations whose dependencies and logs are kept, 0..1; default OTEL_TRACES_SAMPLER_ARG, else all. */
   readonly samplingRatio?: number;
 }
 
@@ -38,7 +38,7 @@ export async function startTelemetry(
       authentication: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? null,
       secrets: SECRET_SETTINGS.map((name) => env[name]),
       liveMetrics: options.liveMetrics ?? true,
-      samplingRatio: options.samplingRatio ?? 1,
+      samplingRatio: options.samplingRatio ?? samplingRatio(env.OTEL_TRACES_SAMPLER_ARG),
     });
     started = true;
     setTelemetry(telemetry);
@@ -50,6 +50,12 @@ export async function startTelemetry(
     );
     return null;
   }
+}
+
+/** OpenTelemetry's own setting for the ratio sampler; anything but a number in 0..1 means all. */
+function samplingRatio(value: string | undefined): number {
+  const ratio = Number(value);
+  return value !== undefined && value.trim() !== '' && ratio >= 0 && ratio <= 1 ? ratio : 1;
 }
 
 /** Sends what is buffered and stops (tests, and the host's shutdown). */
