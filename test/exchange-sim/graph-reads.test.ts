@@ -136,6 +136,16 @@ describe('simulated Graph reads through the real SDK', () => {
     );
   });
 
+  it('answers a directory user without a mailbox MailboxNotEnabledForRESTAPI', async () => {
+    const guest = sim.mailboxes.addUser({ email: 'guest@contoso.com', hasMailbox: false });
+    await assert.rejects(client.api(`/users/${guest.id}/mailboxSettings`).get(), (error: unknown) => {
+      assert.ok(error instanceof GraphError);
+      assert.equal(error.statusCode, 404);
+      assert.equal(error.code, 'MailboxNotEnabledForRESTAPI');
+      return true;
+    });
+  });
+
   it('refuses a request without a valid bearer token', async () => {
     const none = await fetch(`${sim.graphBaseUrl}/v1.0/users`);
     assert.equal(none.status, 401);
