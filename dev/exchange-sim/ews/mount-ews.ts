@@ -34,3 +34,25 @@ export function mountEws(simulator: ExchangeSimulator, options: EwsSimOptions): 
   mounted.set(simulator, result);
   return result;
 }
+
+/**
+ * EWS for the offline demo and the end-to-end tests: mounted with one service account holding
+ * ApplicationImpersonation, and the SPEC §7 settings that point the service at it.
+ */
+export function mountEwsWithSettings(
+  simulator: ExchangeSimulator,
+  account: { readonly username: string; readonly password: string },
+  options: Omit<EwsSimOptions, 'accounts'> = {},
+): MountedEws & { readonly settings: Readonly<Record<string, string>> } {
+  const mountedEws = mountEws(simulator, { ...options, accounts: [{ ...account, impersonation: true }] });
+  return {
+    ...mountedEws,
+    settings: {
+      CALENDAR_SOURCE: 'ews',
+      EWS_URL: mountedEws.url.href,
+      EWS_USERNAME: account.username,
+      EWS_PASSWORD: account.password,
+      EWS_AUTH: 'ntlm',
+    },
+  };
+}

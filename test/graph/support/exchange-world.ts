@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningAzurite, startAzurite } from '../../../dev/azurite.ts';
-import { mountEws } from '../../../dev/exchange-sim/ews/mount-ews.ts';
+import { mountEwsWithSettings } from '../../../dev/exchange-sim/ews/mount-ews.ts';
 import {
   type ExchangeSimulator,
   startExchangeSimulator,
@@ -121,23 +121,9 @@ export const EXCHANGE_FRONT_ENDS: Record<
     GRAPH_BASE_URL: exchange.graphBaseUrl,
     GRAPH_AUTHORITY_HOST: exchange.authorityHost,
   }),
-  ews: async (exchange) => {
-    const { url } = mountEws(exchange, { accounts: [EWS_ACCOUNT] });
-    return {
-      CALENDAR_SOURCE: 'ews',
-      EWS_URL: url.href,
-      EWS_USERNAME: EWS_ACCOUNT.username,
-      EWS_PASSWORD: EWS_ACCOUNT.password,
-      EWS_AUTH: 'ntlm',
-    };
-  },
-};
-
-/** The EWS service account: a down-level logon name holding ApplicationImpersonation. */
-const EWS_ACCOUNT = {
-  username: 'CONTOSO\\svc-presence',
-  password: 'ews-world-password',
-  impersonation: true,
+  ews: async (exchange) =>
+    mountEwsWithSettings(exchange, { username: 'CONTOSO\\svc-presence', password: 'ews-world-password' })
+      .settings,
 };
 
 export async function startExchangeWorld(options: ExchangeWorldOptions): Promise<ExchangeWorld> {
