@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_SCAN_SCHEDULE } from '../../shared/config/load-settings.ts';
@@ -48,11 +48,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   };
   try {
     const t0 = Date.now();
+    const claimed = options.dataDir === null ? null : await claimDataDir(options.dataDir);
+    if (claimed !== null) started.push({ stop: claimed.release });
+    if (options.dataDir !== null && claimed === null) {
+      print('Another demo is using .dev-data/: this one keeps its storage in memory');
+    }
     let azurite: RunningAzurite;
-    if (options.dataDir === null) {
+    if (claimed === null) {
       azurite = await startAzurite();
     } else {
-      const location = join(options.dataDir, 'azurite');
+      const location = join(claimed.dir, 'azurite');
       await rm(location, { recursive: true, force: true });
       azurite = await startAzurite({ location });
     }
@@ -118,6 +123,35 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * The data folder for this demo, or null when a running demo holds it (its pid in demo.pid):
+ * a second demo must not wipe the first one's storage.
+ */
+async function claimDataDir(dir: string): Promise<{ dir: string; release: () => Promise<void> } | null> {
+  const lock = join(dir, 'demo.pid');
+  await mkdir(dir, { recursive: true });
+  const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) return null;
+  await writeFile(lock, String(process.pid));
+  return {
+    dir,
+    release: async () => {
+      const current = (await readFile(lock, 'utf8').catch(() => '')).trim();
+      if (current === String(process.pid)) await rm(lock, { force: true });
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
   }
 }
 
