@@ -1,4 +1,6 @@
 import type { RequestOptions } from 'node:http';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { app } from '@azure/functions';
 import { metrics } from '@opentelemetry/api';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { flushAzureMonitor, shutdownAzureMonitor, useAzureMonitor } from 'applicationinsights';
@@ -58,12 +60,22 @@ export async function startAzureMonitor(config: AzureMonitorConfig): Promise<Tel
     spanProcessors: [redactingSpanProcessor(redact)],
     logRecordProcessors: [redactingLogRecordProcessor(redact)],
   });
+  // The http instrumentation patches node:http(s) when they are require()d after it is enabled;
+  // in an ES module (and the bundle) they were imported before. Requiring them now patches the
+  // shared module objects, and syncing pushes the patched functions to named ES imports too.
+  const require = createRequire(import.meta.url);
+  require('node:http');
+  require('node:https');
+  syncBuiltinESMExports();
   // fetch() is undici: the distro's http instrumentation does not see it. This one listens on
   // undici's diagnostics channels, so it works in an ESM bundle without module hooks.
   undici ??= new UndiciInstrumentation({
     ignoreRequestHook: (request) => isOwnStorage(new URL(request.origin).hostname),
   });
   undici.enable();
+  // Buffered telemetry is sent when the host stops the worker, or when a plain process runs out of work.
+  app.hook.appTerminate(() => flushAzureMonitor());
+  process.once('beforeExit', () => void flushAzureMonitor());
   return meterTelemetry();
 }
 

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type BuildResult, build } from '../../scripts/build.ts';
+import { type IngestionCollector, startIngestionCollector } from '../telemetry/ingestion-collector.ts';
 
 /** The package `azd deploy` uploads: built into a scratch directory, then read and loaded. */
 const outdir = mkdtempSync(join(tmpdir(), 'dist-'));
@@ -47,5 +48,40 @@ describe('§8 deployable package (npm run build)', () => {
       env: { PATH: process.env.PATH ?? '' },
     });
     assert.match(stdout, /loaded/);
+  });
+});
+
+describe('§8 deployable package with APPLICATIONINSIGHTS_CONNECTION_STRING', () => {
+  const bundleDir = mkdtempSync(join(tmpdir(), 'dist-'));
+  let collector: IngestionCollector;
+  before(async () => {
+    await build({ outdir: bundleDir });
+    collector = await startIngestionCollector();
+  });
+  after(async () => {
+    await collector.close();
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  it('starts the bundled Application Insights chunk and sends a call made with fetch as a dependency', async () => {
+    const script = [
+      `await import(${JSON.stringify(pathToFileURL(join(bundleDir, 'main.js')).href)});`,
+      `await fetch(${JSON.stringify(`${collector.url}probe/from-the-bundle`)});`,
+      // No exit: the process ends when it runs out of work, and telemetry flushes before that.
+    ].join('\n');
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: collector.caPath,
+        APPLICATIONINSIGHTS_CONNECTION_STRING: collector.connectionString(),
+        APPLICATIONINSIGHTS_STATSBEAT_DISABLED: 'true',
+        HTTPS_PROXY: `http://127.0.0.1:${collector.port}`,
+        NO_PROXY: '127.0.0.1,localhost',
+      },
+    });
+    const probe = collector.envelopes.find((e) =>
+      String(e.data?.baseData?.data ?? '').includes('/probe/from-the-bundle'),
+    );
+    assert.ok(probe, `no dependency among ${collector.envelopes.map((e) => e.name).join(', ')}`);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import http, { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -74,6 +74,15 @@ describe('§8 telemetry to Application Insights', () => {
         headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ availability: 'Meeting', note: null }),
       });
+      // EWS goes through node:http(s) (NTLM needs its own agent), called as the EWS transport does.
+      await new Promise<void>((resolve, reject) => {
+        const request = http.request(`${phonelinkUrl}/ews/exchange.asmx`, { method: 'POST' }, (response) => {
+          response.resume();
+          response.on('end', resolve);
+        });
+        request.on('error', reject);
+        request.end('<soap:Envelope/>');
+      });
       const filter = encodeURIComponent(`subject eq '${PRIVATE_SUBJECT}'`);
       await fetch(`${phonelinkUrl}/v1.0/users/ann@contoso.com/calendarView?$top=5&$filter=${filter}`);
       trace.getTracer('test').startActiveSpan('push', (span) => {
@@ -109,6 +118,17 @@ describe('§8 telemetry to Application Insights', () => {
     assert.equal(put.tags?.['ai.operation.id'], TRACE_ID);
     assert.equal(put.tags?.['ai.operation.parentId'], INVOCATION_SPAN_ID);
     assert.equal(String(put.data?.baseData?.resultCode), '204');
+  });
+
+  it('tracks an EWS call made with node:http as a dependency of the invocation', () => {
+    const ews = dependencies(collector.envelopes).find((e) =>
+      String(e.data?.baseData?.data ?? '').includes('/ews/exchange.asmx'),
+    );
+    assert.ok(
+      ews,
+      `no EWS dependency among ${JSON.stringify(dependencies(collector.envelopes).map((e) => e.data?.baseData?.data))}`,
+    );
+    assert.equal(ews.tags?.['ai.operation.id'], TRACE_ID);
   });
 
   it('records the custom metrics the Telemetry port offers', () => {

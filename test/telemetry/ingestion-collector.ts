@@ -21,6 +21,8 @@ export interface IngestionCollector {
   readonly url: string;
   readonly port: number;
   readonly envelopes: Envelope[];
+  /** The CA that signed its certificate, for NODE_EXTRA_CA_CERTS of a child process. */
+  readonly caPath: string;
   connectionString(): string;
   close(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function startIngestionCollector(): Promise<IngestionCollector> {
     url,
     port,
     envelopes,
+    caPath: ca.caPath,
     connectionString: () =>
       `InstrumentationKey=11111111-2222-3333-4444-555555555555;IngestionEndpoint=${url};LiveEndpoint=${url}`,
     close: () =>
