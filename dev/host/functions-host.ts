@@ -17,7 +17,7 @@ import { Table } from '../../shared/storage/table.ts';
 import { readHostJson } from './host-json.ts';
 import { startHttpTriggerServer } from './http-trigger-server.ts';
 import { type QueueListener, startQueueListener } from './queue-listener.ts';
-import { startTimers } from './timer-scheduler.ts';
+import { nextRunFunction, resolveSchedule, startTimers } from './timer-scheduler.ts';
 
 /**
  * The local Azure Functions host (Core Tools cannot be installed here): it loads the entry
@@ -80,39 +80,54 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       if (level !== 'info') await adminLog?.write(line, level).catch(() => undefined);
     };
 
-    const listeners: QueueListener[] = [];
-    if (storage !== null) {
-      for (const fn of queues)
-        listeners.push(await startQueue(fn, storage.queueService, config, options, log));
-    }
-    const server = await startHttpTriggerServer({
-      functions: http,
-      port: options.port,
-      routePrefix: config.routePrefix,
-      log,
-      ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
-    });
-    const scheduler = startTimers({ functions: timers, resolveSetting: (name) => process.env[name], log });
+    // Settings with a default in SPEC §7 resolve to it when unset (Azure needs them set).
+    const defaults: Readonly<Record<string, string>> = { SCAN_SCHEDULE: settings.scanSchedule };
+    const resolveSetting = (name: string): string | undefined => process.env[name] || defaults[name];
+    // A bad schedule stops start-up before anything listens.
+    for (const fn of timers) nextRunFunction(resolveSchedule(fn.schedule, resolveSetting));
 
-    print(`Functions host listening on ${server.url}`);
-    for (const fn of http)
-      print(`  ${fn.name}: [${fn.methods.join(',')}] ${server.url}/${config.routePrefix}/${fn.route}`);
-    for (const fn of timers)
-      print(`  ${fn.name}: timer ${fn.schedule}${fn.runOnStartup ? ' (and at start-up)' : ''}`);
-    for (const fn of queues) print(`  ${fn.name}: queue ${fn.queueName}`);
-
-    let stopping: Promise<void> | null = null;
-    return {
-      url: server.url,
-      functions,
-      stop() {
-        stopping ??= (async () => {
-          await Promise.all([server.close(), scheduler.stop(), ...listeners.map((l) => l.stop())]);
-          restoreEnv();
-        })();
-        return stopping;
-      },
+    const stops: (() => Promise<void>)[] = [];
+    const stopAll = async (): Promise<void> => {
+      await Promise.all(stops.splice(0).map((stop) => stop()));
     };
+    try {
+      if (storage !== null) {
+        for (const fn of queues) {
+          const listener = await startQueue(fn, storage.queueService, config, options, log);
+          stops.push(() => listener.stop());
+        }
+      }
+      const server = await startHttpTriggerServer({
+        functions: http,
+        port: options.port,
+        routePrefix: config.routePrefix,
+        log,
+        ...(options.hostname === undefined ? {} : { hostname: options.hostname }),
+      });
+      stops.push(() => server.close());
+      const scheduler = startTimers({ functions: timers, resolveSetting, log });
+      stops.push(() => scheduler.stop());
+
+      print(`Functions host listening on ${server.url}`);
+      for (const fn of http)
+        print(`  ${fn.name}: [${fn.methods.join(',')}] ${server.url}/${config.routePrefix}/${fn.route}`);
+      for (const fn of timers)
+        print(`  ${fn.name}: timer ${fn.schedule}${fn.runOnStartup ? ' (and at start-up)' : ''}`);
+      for (const fn of queues) print(`  ${fn.name}: queue ${fn.queueName}`);
+
+      let stopping: Promise<void> | null = null;
+      return {
+        url: server.url,
+        functions,
+        stop() {
+          stopping ??= stopAll().finally(restoreEnv);
+          return stopping;
+        },
+      };
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
   } catch (error) {
     restoreEnv();
     throw error;

@@ -48,7 +48,15 @@ describe('§2 local functions host: HTTP triggers', () => {
     assert.equal(response.headers.get('x-user'), '201');
   });
 
+  it('honours route constraints and optional parameters', async () => {
+    assert.equal(await (await fetch(`${host.url}/api/Admin`)).text(), 'page Admin');
+    assert.deepEqual(await (await fetch(`${host.url}/api/numbers/42`)).json(), { n: '42', rest: null });
+    assert.deepEqual(await (await fetch(`${host.url}/api/numbers/42/x`)).json(), { n: '42', rest: 'x' });
+  });
+
   const notFound = [
+    { name: 'a value a regex constraint refuses', method: 'GET', path: '/api/other' },
+    { name: 'a value an int constraint refuses', method: 'GET', path: '/api/numbers/abc' },
     { name: 'an unknown route', method: 'GET', path: '/api/nowhere' },
     { name: 'a route outside /api', method: 'GET', path: '/things/1' },
     { name: 'a method the function does not take', method: 'PUT', path: '/api/things/1' },

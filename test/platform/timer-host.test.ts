@@ -51,3 +51,19 @@ describe('§2 local functions host: timer triggers', () => {
     assert.throws(() => nextRunFunction('0 3 * * 1'), /six fields/);
   });
 });
+
+describe('§7 a bad timer schedule stops start-up', () => {
+  it('names the unset schedule setting and leaves nothing listening', async () => {
+    const { defineTimer } = await import('../../shared/runtime/define-function.ts');
+    const fn = defineTimer({
+      name: 'unsetSchedule',
+      schedule: '%FIXTURE_UNSET_SCHEDULE%',
+      runOnStartup: false,
+      handler: async () => undefined,
+    });
+    await assert.rejects(
+      startFunctionsHost({ port: 0, functions: [fn], settingsDir: fixtures, print: () => undefined }),
+      /FIXTURE_UNSET_SCHEDULE is not set/,
+    );
+  });
+});
