@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { mountEwsWithSettings } from './ews/mount-ews.ts';
 import { startExchangeSimulator } from './graph/exchange-simulator.ts';
 
 /**
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '3' },
     latency: { type: 'string', default: '0' },
     throttle: { type: 'string', default: '0' },
+    'ews-user': { type: 'string', default: 'CONTOSO\\svc-presence' },
+    'ews-password': { type: 'string', default: 'dev-ews-password' },
   },
 });
 
@@ -28,6 +31,8 @@ const sim = await startExchangeSimulator({
   latencyMs: Number(values.latency),
   throttleRatio: Number(values.throttle),
 });
+
+const ews = mountEwsWithSettings(sim, { username: values['ews-user'], password: values['ews-password'] });
 
 const now = Date.now();
 const hour = 3_600_000;
@@ -51,12 +56,15 @@ process.stdout.write(
     `  GRAPH_CLIENT_ID=${values['client-id']}`,
     `  GRAPH_CLIENT_SECRET=${values['client-secret']}`,
     `  NODE_EXTRA_CA_CERTS=${sim.caPath}`,
+    'or, for EWS (on-premises Exchange):',
+    ...Object.entries(ews.settings).map(([name, value]) => `  ${name}=${value}`),
     'Ctrl+C stops it.',
     '',
   ].join('\n'),
 );
 
 const stop = () => {
+  ews.sim.close();
   void sim.stop().then(() => process.exit(0));
 };
 process.once('SIGINT', stop);
