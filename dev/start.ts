@@ -54,6 +54,8 @@ async function startOfflineDemo(): Promise<void> {
   const demo = await startDemo({
     port,
     dataDir,
+    // CALENDAR_SOURCE=ews npm start: the same demo through the simulated EWS.
+    source: startup.calendarSource,
     ...(startup.adminApiKey === null ? {} : { adminApiKey: startup.adminApiKey.reveal() }),
   });
   stoppers.push(() => demo.stop());
@@ -66,7 +68,9 @@ async function startOfflineDemo(): Promise<void> {
       `  Admin API key     ${demo.adminApiKey}`,
       `  Presence window   ${demo.presenceWindowUrl}`,
       `  Functions         ${demo.functionsUrl.replace('127.0.0.1', 'localhost')}/api/…`,
+      `  Exchange path     ${demo.source === 'graph' ? 'Microsoft Graph' : 'EWS'} (simulated; CALENDAR_SOURCE=${demo.source === 'graph' ? 'ews' : 'graph'} for the other)`,
       `  Simulated Graph   ${demo.exchange.graphBaseUrl}`,
+      `  Simulated EWS     ${demo.ewsUrl}`,
       '',
       "  Within the first minute: Bob leaves his meeting, Ann and Dan go into theirs (Dan's is",
       "  private: no subject anywhere), Carla's out-of-office begins, Eve is out of office, and",

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_SCAN_SCHEDULE } from '../../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from '../azurite.ts';
+import { mountEwsWithSettings } from '../exchange-sim/ews/mount-ews.ts';
 import { type ExchangeSimulator, startExchangeSimulator } from '../exchange-sim/graph/exchange-simulator.ts';
 import { trustLocalCa } from '../exchange-sim/trust.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../host/functions-host.ts';
@@ -15,6 +16,8 @@ export interface DemoOptions {
   readonly port: number;
   /** Where Azurite and the local CA keep their files; null keeps everything in memory (tests). */
   readonly dataDir: string | null;
+  /** The Exchange path the functions use: Graph (default) or EWS, both simulated. */
+  readonly source?: 'graph' | 'ews';
   /** Use this admin key instead of a new one. */
   readonly adminApiKey?: string;
   readonly print?: (line: string) => void;
@@ -26,6 +29,9 @@ export interface RunningDemo {
   readonly presenceWindowUrl: string;
   readonly adminApiKey: string;
   readonly exchange: ExchangeSimulator;
+  /** EWS_URL of the simulated Exchange Server front-end. */
+  readonly ewsUrl: string;
+  readonly source: 'graph' | 'ews';
   readonly phonelink: PhonelinkSimulator;
   stop(): Promise<void>;
 }
@@ -36,7 +42,7 @@ const CLIENT_ID = 'a0a0a0a0-0000-4000-8000-000000000001';
 const newKey = (): string => randomBytes(24).toString('base64url');
 
 /**
- * The offline demo (SPEC §8): Azurite, the simulated Exchange (Graph over HTTPS with its own CA),
+ * The offline demo (SPEC §8): Azurite, the simulated Exchange (Graph and EWS over HTTPS with its own CA),
  * the simulated PHONE-LiNK with its presence window, and the functions, all in this process
  * except Azurite. Each start begins from the seed: stale state of an earlier run is removed.
  */
@@ -71,7 +77,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
     started.push(exchange);
     trustLocalCa(exchange.caPem);
+    const ews = mountEwsWithSettings(exchange, { username: 'svc-presence@contoso.com', password: newKey() });
     seedMailboxes(exchange.mailboxes, t0);
+    const source = options.source ?? 'graph';
 
     const port = await freePort(options.port);
     // The simulators call the functions on the loopback address the host listens on.
@@ -91,7 +99,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       print: () => undefined,
       env: {
         AzureWebJobsStorage: azurite.connectionString,
-        CALENDAR_SOURCE: 'graph',
+        ...(source === 'ews' ? ews.settings : { CALENDAR_SOURCE: 'graph' }),
         INTEGRATION_ENABLED: 'true',
         CALLBACK_URL: functionsUrl,
         GRAPH_TENANT_ID: TENANT_ID,
@@ -115,6 +123,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       presenceWindowUrl: `${phonelink.url}/`,
       adminApiKey,
       exchange,
+      ewsUrl: ews.url.href,
+      source,
       phonelink,
       stop: stopAll,
     };
