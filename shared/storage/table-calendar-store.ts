@@ -63,10 +63,12 @@ export class TableCalendarStore implements CalendarStore {
 
   async get(userId: string): Promise<StoredCalendar | null> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const row = await this.#table.getOrNull(encodeKey(userId), META);
-      if (row === null) return null;
+      // One query reads the partition: the meta row and the chunks of every generation present.
+      const rows = await this.#table.query(odata`PartitionKey eq ${encodeKey(userId)}`);
+      const row = rows.find((r) => r.rowKey === META);
+      if (row === undefined) return null;
       const meta = metaRow.parse(row);
-      const appointments = await this.#readAppointments(userId, meta);
+      const appointments = readAppointments(rows, meta);
       // null: the generation was replaced while we read it; read the new one.
       if (appointments === null) continue;
       const oof = parseJson(readChunked(row, 'oof'));
@@ -182,20 +184,6 @@ export class TableCalendarStore implements CalendarStore {
     throw new AppError('storage.conflict', 'Storage: calendar kept changing while being written');
   }
 
-  async #readAppointments(userId: string, meta: Meta): Promise<Appointment[] | null> {
-    if (meta.generation === null || meta.chunks === null) return [];
-    const partitionKey = encodeKey(userId);
-    const from = chunkKey(meta.generation, 0);
-    const to = `${chunkPrefix(meta.generation)}~`;
-    const rows = await this.#table.query(
-      odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`,
-    );
-    if (rows.length !== meta.chunks) return null;
-    rows.sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
-    const json = rows.map((row) => (typeof row.data === 'string' ? row.data : '')).join('');
-    return z.array(appointmentRecord).parse(parseJson(json));
-  }
-
   async #deleteGeneration(partitionKey: string, generation: string): Promise<void> {
     const rowKeys = await this.#table.rowKeys(
       odata`PartitionKey eq ${partitionKey} and RowKey ge ${chunkPrefix(generation)} and RowKey lt ${`${chunkPrefix(generation)}~`}`,
@@ -204,6 +192,21 @@ export class TableCalendarStore implements CalendarStore {
       rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
     );
   }
+}
+
+/** The current generation's appointments, or null when some of its chunks are missing (replaced meanwhile). */
+function readAppointments(
+  rows: readonly Readonly<Record<string, unknown>>[],
+  meta: Meta,
+): Appointment[] | null {
+  if (meta.generation === null || meta.chunks === null) return [];
+  const prefix = chunkPrefix(meta.generation);
+  const chunks = rows
+    .flatMap((row) => (typeof row.rowKey === 'string' && row.rowKey.startsWith(prefix) ? [row] : []))
+    .sort((a, b) => (String(a.rowKey) < String(b.rowKey) ? -1 : 1));
+  if (chunks.length !== meta.chunks) return null;
+  const json = chunks.map((row) => (typeof row.data === 'string' ? row.data : '')).join('');
+  return z.array(appointmentRecord).parse(parseJson(json));
 }
 
 const chunkPrefix = (generation: string): string => `appts-${generation}-`;

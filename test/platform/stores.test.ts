@@ -116,6 +116,29 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     assert.equal(stored?.calendarReadBecause, 'notification');
   });
 
+  it('ends with the newest read when writers race, with no chunks of other reads left behind', async () => {
+    const window = { start: T0, end: T0 + MINUTE * 600 };
+    const reads = [3, 7, 1, 9, 5, 2, 8, 4, 6, 0];
+    const many = (n: number) => Array.from({ length: 150 }, (_, i) => appointment(n * 1000 + i));
+    await Promise.all(
+      reads.map((n) =>
+        services.calendars.saveAppointments('204', window, many(n), { readAt: T0 + n, because: `read ${n}` }),
+      ),
+    );
+    const stored = await services.calendars.get('204');
+    assert.equal(stored?.calendarReadBecause, 'read 9');
+    assert.deepEqual(stored?.appointments, many(9));
+    const table = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage).table(
+      'calendars',
+    );
+    const rows: string[] = [];
+    for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq '204'" } })) {
+      rows.push(row.rowKey ?? '');
+    }
+    const generations = new Set(rows.filter((k) => k.startsWith('appts-')).map((k) => k.split('-')[1]));
+    assert.equal(generations.size, 1);
+  });
+
   it('keeps out-of-office, time zone and the last error beside the appointments', async () => {
     const html = `<p>${'Away until Monday. '.repeat(6000)}</p>`;
     const window = { start: T0, end: T0 + MINUTE * 600 };
