@@ -1,3 +1,4 @@
+import type { CalendarSubscription } from '../calendar/calendar-source.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
@@ -19,6 +20,14 @@ export interface EwsWebhookDeps {
 
 const SOAP = { 'Content-Type': 'text/xml; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
 const UNSUBSCRIBED_LOG_EVERY_MS = 60_000;
+/** Subscriptions change rarely; a cached hit saves a storage read per notification. Misses are not cached. */
+const SUBSCRIPTION_CACHE_MS = 60_000;
+/**
+ * Liveness and watermark are written when the deadline moves by this much: every status ping
+ * (30 minutes apart), but once for a burst of changes. An older watermark only means a few
+ * events sent again on resume, which cost one calendar read.
+ */
+const WRITE_EVERY_MS = 10 * 60_000;
 
 /**
  * SPEC §5's EWS push receiver (POST /api/notifications/ews). Exchange waits for the answer
@@ -29,6 +38,7 @@ const UNSUBSCRIBED_LOG_EVERY_MS = 60_000;
  */
 export class EwsWebhook {
   readonly #deps: EwsWebhookDeps;
+  readonly #known = new Map<string, { subscription: CalendarSubscription; until: Instant }>();
   #unsubscribed = 0;
   #unsubscribedLoggedAt = 0;
 
@@ -44,8 +54,8 @@ export class EwsWebhook {
     const { subscriptionId, changes, watermark } = notification.value;
     const now = this.#deps.now();
     try {
-      const subscription = await this.#deps.subscriptions.getById(subscriptionId);
-      if (subscription === null || subscription.source !== 'ews') {
+      const subscription = await this.#subscription(subscriptionId, now);
+      if (subscription === null) {
         await this.#noteUnsubscribed(now);
         return soap('Unsubscribe');
       }
@@ -53,16 +63,30 @@ export class EwsWebhook {
       if (changes > 0 && !(await this.#deps.sync.request([subscription.userId], now, 'notification'))) {
         return refuse(503, 'could not queue the notification, try again');
       }
-      await this.#deps.subscriptions.put({
-        ...subscription,
-        watermark: watermark ?? subscription.watermark,
-        expiresAt: ewsExpiresAt(now),
-      });
+      const expiresAt = ewsExpiresAt(now);
+      if (subscription.expiresAt === null || expiresAt - subscription.expiresAt >= WRITE_EVERY_MS) {
+        const updated = { ...subscription, watermark: watermark ?? subscription.watermark, expiresAt };
+        await this.#deps.subscriptions.put(updated);
+        this.#known.set(updated.id, { subscription: updated, until: now + SUBSCRIPTION_CACHE_MS });
+      }
       return soap('OK');
     } catch {
       // Storage is down: Exchange retries a notification that was not acknowledged.
       return refuse(503, 'could not record the notification, try again');
     }
+  }
+
+  async #subscription(id: string, now: Instant): Promise<CalendarSubscription | null> {
+    const cached = this.#known.get(id);
+    if (cached !== undefined && cached.until > now) return cached.subscription;
+    const subscription = await this.#deps.subscriptions.getById(id);
+    if (subscription === null || subscription.source !== 'ews') {
+      this.#known.delete(id);
+      return null;
+    }
+    if (this.#known.size > 50_000) this.#known.clear();
+    this.#known.set(id, { subscription, until: now + SUBSCRIPTION_CACHE_MS });
+    return subscription;
   }
 
   /** Exchange retries an unknown subscription only until it hears Unsubscribe: a count once a minute is enough. */
