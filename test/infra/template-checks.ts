@@ -290,7 +290,19 @@ function checkAzd(root: string, main: BicepFile): string[] {
   if (given === null) return [...problems, 'infra/main.parameters.json is missing or has no parameters'];
   const declared = new Map(main.declarations.filter((d) => d.kind === 'param').map((d) => [d.name, d]));
   for (const name of given) {
-    if (!declared.has(name)) problems.push(`main.parameters.json sets unknown parameter ${name}`);
+    const param = declared.get(name);
+    if (param === undefined) problems.push(`main.parameters.json sets unknown parameter ${name}`);
+    const entry: unknown = (parameters as { parameters: Record<string, unknown> }).parameters[name];
+    const value = typeof entry === 'object' && entry !== null && 'value' in entry ? entry.value : undefined;
+    if (
+      param !== undefined &&
+      isSecure(param) &&
+      !(typeof value === 'string' && /^\$\{[A-Z0-9_]+\}$/.test(value))
+    ) {
+      problems.push(
+        `main.parameters.json gives secure parameter ${name} a literal, not an environment value`,
+      );
+    }
   }
   for (const d of declared.values()) {
     if (!hasDefault(d) && !given.includes(d.name) && !isGenerated(d)) {

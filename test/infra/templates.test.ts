@@ -132,6 +132,12 @@ const breakages: ReadonlyArray<{
     problem: /missing core\/identities\.bicep/,
   },
   {
+    what: 'a secret written into main.parameters.json',
+    file: 'infra/main.parameters.json',
+    edit: (t) => t.replace(`"$\{PHONELINK_API_KEY}"`, '"pl-live-key-123"'),
+    problem: /secure parameter phonelinkApiKey a literal/,
+  },
+  {
     what: 'azure.yaml deploying the unbundled project',
     file: 'azure.yaml',
     edit: (t) => t.replace(/^\s+dist: dist\n/m, ''),
