@@ -56,6 +56,7 @@ export function startQueueListener(options: QueueListenerOptions): QueueListener
 
   const loop = (async () => {
     let delay = MIN_POLL_MS;
+    let failing = false;
     while (!stopped) {
       if (inFlight.size > settings.newBatchThreshold) {
         // Woken when one of them settles.
@@ -69,9 +70,18 @@ export function startQueueListener(options: QueueListenerOptions): QueueListener
           visibilityTimeout: leaseSeconds,
         });
         messages = response.receivedMessageItems;
+        if (failing) {
+          failing = false;
+          await options.log(`Queue ${fn.queueName}: receiving messages again`, 'info');
+        }
       } catch (error) {
         if (stopped) break;
-        options.log(`Queue ${fn.queueName}: cannot receive messages (${describe(error)})`, 'warning');
+        // Once per outage in the admin log, not once per poll.
+        await options.log(
+          `Queue ${fn.queueName}: cannot receive messages (${describe(error)})`,
+          failing ? 'info' : 'warning',
+        );
+        failing = true;
         messages = [];
       }
       if (messages.length === 0) {
