@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EwsSim } from '../../dev/exchange-sim/ews/ews-sim.ts';
 import { mountedEws } from '../../dev/exchange-sim/ews/mount-ews.ts';
+import { getServices } from '../../shared/app/services.ts';
 import { type ExchangeWorld, startExchangeWorld } from '../graph/support/exchange-world.ts';
 import { aSendNotification } from './send-notification-builder.ts';
 
@@ -23,6 +24,20 @@ describe('§5 the EWS notification route (functions host, Azurite, simulated EWS
   });
   after(async () => {
     await world?.stop();
+  });
+
+  it('logs SPEC §6: Starting EWS, the URL, the version, then the subscribing lines', async () => {
+    const lines = (await getServices().logReader.readAfter(null, 1_000)).map((entry) => entry.line);
+    const url = mountedEws(world.exchange)?.url.href;
+    const start = lines.indexOf('Starting EWS');
+    assert.ok(start >= 0, lines.join('\n'));
+    assert.deepEqual(lines.slice(start, start + 3), [
+      'Starting EWS',
+      `Using EWS URL: ${url}`,
+      'Connected to EWS Microsoft Exchange(v15.02.1544.0004)',
+    ]);
+    const subscribing = lines.indexOf('Subscribing to availability of user: user301@contoso.com');
+    assert.ok(subscribing > start + 2, lines.join('\n'));
   });
 
   const post = async (body: string) => {
