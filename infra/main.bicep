@@ -204,8 +204,7 @@ module roleAssignments 'core/role-assignments.bicep' = {
 }
 
 // A setting backed by a vault secret is a Key Vault reference (latest version); an empty one is left out.
-func secretReference(vaultUri string, secretName string, value string) string =>
-  empty(value) ? '' : '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/)'
+func secretReference(vaultUri string, secretName string, value string) string => empty(value) ? '' : '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName}/)'
 
 var appSettings = {
   // Identity-based connection (shared keys are disabled on the account).
@@ -240,12 +239,9 @@ var appSettings = {
   ADMIN_API_KEY: secretReference(keyVault.outputs.uri, 'admin-api-key', adminApiKey)
 }
 
-var alwaysReady = concat(
-  presenceAlwaysReadyInstances > 0
-    ? [{ name: 'function:${presenceFunctionName}', instanceCount: presenceAlwaysReadyInstances }]
-    : [],
-  httpAlwaysReadyInstances > 0 ? [{ name: 'http', instanceCount: httpAlwaysReadyInstances }] : []
-)
+var presenceAlwaysReady = presenceAlwaysReadyInstances > 0 ? [{ name: 'function:${presenceFunctionName}', instanceCount: presenceAlwaysReadyInstances }] : []
+var httpAlwaysReady = httpAlwaysReadyInstances > 0 ? [{ name: 'http', instanceCount: httpAlwaysReadyInstances }] : []
+var alwaysReady = concat(presenceAlwaysReady, httpAlwaysReady)
 
 module functionApp 'app/function-app.bicep' = {
   name: 'function-app'

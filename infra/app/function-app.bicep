@@ -34,12 +34,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 // Local auth is off on the component, so the connection string alone cannot ingest: the host and
 // the SDK authenticate as the identity named in the authentication string.
-var telemetrySettings = empty(applicationInsightsName)
-  ? {}
-  : {
-      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights!.properties.ConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-    }
+var telemetryEnabledSettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights!.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+var telemetrySettings = empty(applicationInsightsName) ? {} : telemetryEnabledSettings
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName

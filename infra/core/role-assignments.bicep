@@ -18,6 +18,7 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
+var secretsRole = allowSecretWrites ? roles.keyVaultSecretsOfficer : roles.keyVaultSecretsUser
 var storageRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -43,13 +44,10 @@ resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for 
 }]
 
 resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, allowSecretWrites ? roles.keyVaultSecretsOfficer : roles.keyVaultSecretsUser)
+  name: guid(vault.id, principalId, secretsRole)
   scope: vault
   properties: {
-    roleDefinitionId: subscriptionResourceId(
-      'Microsoft.Authorization/roleDefinitions',
-      allowSecretWrites ? roles.keyVaultSecretsOfficer : roles.keyVaultSecretsUser
-    )
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsRole)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
