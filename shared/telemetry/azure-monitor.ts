@@ -35,6 +35,9 @@ let undici: UndiciInstrumentation | null = null;
 // The distro types this as the base config; it hands it to the http instrumentation, which reads the hook.
 const httpInstrumentation = {
   enabled: true,
+  // The host records each invocation as a request; with HTTP streaming the worker also serves the
+  // request itself, which must not count twice.
+  ignoreIncomingRequestHook: () => true,
   ignoreOutgoingRequestHook: (request: RequestOptions) =>
     isOwnStorage(request.hostname ?? request.host ?? ''),
 };
