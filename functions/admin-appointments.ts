@@ -1,7 +1,7 @@
 import { adminHandler, json, problem } from '../shared/admin/admin-http.ts';
 import { adminServicesOf } from '../shared/admin/admin-services.ts';
 import { userAppointments } from '../shared/admin/admin-users.ts';
-import { getServices } from '../shared/app/services.ts';
+import { getServices, startupSettings } from '../shared/app/services.ts';
 import { defineHttp } from '../shared/runtime/define-function.ts';
 
 /** SPEC §5 GET /api/users/{id}/appointments: the "advanced tab" of one user. */
@@ -10,7 +10,7 @@ export default defineHttp({
   route: 'users/{id}/appointments',
   methods: ['GET'],
   handler: adminHandler(
-    async () => adminServicesOf(getServices()),
+    async () => adminServicesOf(getServices(), startupSettings()),
     async (request, services) => {
       const view = await userAppointments(services, request.params.id ?? '');
       return view === null ? problem(404, 'not_found', 'No such user') : json(200, view);

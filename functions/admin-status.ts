@@ -1,7 +1,7 @@
 import { adminHandler, json } from '../shared/admin/admin-http.ts';
 import { adminServicesOf } from '../shared/admin/admin-services.ts';
 import { getStatus } from '../shared/admin/admin-status.ts';
-import { getServices } from '../shared/app/services.ts';
+import { getServices, startupSettings } from '../shared/app/services.ts';
 import { defineHttp } from '../shared/runtime/define-function.ts';
 
 /** SPEC §5 GET /api/status: online; offline with the cause; disabled. */
@@ -10,7 +10,7 @@ export default defineHttp({
   route: 'status',
   methods: ['GET'],
   handler: adminHandler(
-    async () => adminServicesOf(getServices()),
+    async () => adminServicesOf(getServices(), startupSettings()),
     async (_request, services) => json(200, await getStatus(services)),
   ),
 });

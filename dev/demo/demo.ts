@@ -65,6 +65,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     } else {
       const location = join(claimed.dir, 'azurite');
       await rm(location, { recursive: true, force: true });
+      // Secrets written on an earlier demo's admin page would override this demo's fresh keys.
+      await rm(join(claimed.dir, 'secrets.json'), { force: true });
       azurite = await startAzurite({ location });
     }
     started.push(azurite);

@@ -1,5 +1,6 @@
 import type { Services } from '../app/services.ts';
 import type { Secret } from '../config/secret.ts';
+import type { Settings } from '../config/settings.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type {
@@ -26,10 +27,10 @@ export interface AdminServices extends SettingsDeps {
 }
 
 /** The admin view of the process's services. */
-export function adminServicesOf(services: Services): AdminServices {
+export function adminServicesOf(services: Services, startup: Settings = services.settings): AdminServices {
   return {
-    settings: services.settings,
-    adminApiKey: services.settings.adminApiKey,
+    settings: startup,
+    adminApiKey: startup.adminApiKey,
     get runtimeSettings() {
       return services.runtimeSettings;
     },

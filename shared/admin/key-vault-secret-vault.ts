@@ -12,11 +12,12 @@ import {
 /**
  * Secrets in Azure Key Vault, reached with the app's managed identity ("Key Vault Secrets
  * Officer" on the vault). Key Vault names allow no underscore: GRAPH_CLIENT_SECRET is stored
- * as GRAPH-CLIENT-SECRET, the name the infrastructure's Key Vault references use too.
+ * as graph-client-secret, the secret the deployment's Key Vault references name, so the app
+ * settings resolve to what was written here when the app restarts.
  */
 export function createKeyVaultSecretVault(vaultUrl: string, credential: TokenCredential): SecretVault {
   const client = new SecretClient(vaultUrl, credential);
-  const vaultName = (name: WritableSecretName): string => name.replaceAll('_', '-');
+  const vaultName = (name: WritableSecretName): string => name.toLowerCase().replaceAll('_', '-');
 
   const fetchOne = async (name: WritableSecretName) => {
     try {

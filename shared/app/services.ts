@@ -1,4 +1,5 @@
 import { createSecretVault } from '../admin/create-secret-vault.ts';
+import { RuntimeSettingsFollower } from '../admin/follow-runtime-settings.ts';
 import type { SecretVault } from '../admin/secret-vault.ts';
 import { createTableHealthStore } from '../admin/table-health-store.ts';
 import type { CalendarSource } from '../calendar/calendar-source.ts';
@@ -130,14 +131,48 @@ export function createServices(settings: Settings, overrides: Partial<Services> 
 }
 
 let singleton: Services | null = null;
+/** Set while the singleton is getServices' own: it then follows settings changed on the admin page. */
+let follower: RuntimeSettingsFollower<Services> | null = null;
 
-/** The process's services, from the environment and local.settings.json (SPEC §7), made once. */
+/**
+ * The process's services, from the environment and local.settings.json (SPEC §7), made once,
+ * then rebuilt when an administrator changes a setting (PUT /api/settings; checked every 30 s).
+ * Not under `node --test`, where each test builds its own.
+ */
 export function getServices(): Services {
-  singleton ??= createServices(loadSettings(process.env, readLocalSettings(process.cwd())));
-  return singleton;
+  if (singleton === null) {
+    const startup = loadSettings(process.env, readLocalSettings(process.cwd()));
+    singleton = createServices(startup);
+    follower =
+      process.env.NODE_TEST_CONTEXT === undefined
+        ? new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
+            createServices(settings, {
+              secretVault: current.secretVault,
+              log: current.log,
+              logReader: current.logReader,
+            }),
+          )
+        : null;
+  }
+  const current = singleton;
+  follower?.follow(current, (next) => {
+    if (singleton === current) singleton = next;
+  });
+  return current;
+}
+
+/** The settings the process started with (before any change made on the admin page). */
+export function startupSettings(): Settings {
+  return follower?.startup ?? getServices().settings;
+}
+
+/** After this process changed a setting: the next getServices() looks for it at once. */
+export function followSettingsSoon(): void {
+  follower?.followSoon();
 }
 
 /** Replaces the process's services (the local host and tests); null: made afresh on next use. */
 export function setServices(services: Services | null): void {
   singleton = services;
+  follower = null;
 }
