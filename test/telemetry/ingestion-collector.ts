@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,10 @@ export interface IngestionCollector {
 }
 
 export async function startIngestionCollector(): Promise<IngestionCollector> {
-  const ca = await ensureLocalCa(join(tmpdir(), 'phonelink-presence-test-ca'));
+  // A CA of its own: test files run in parallel, and two of them creating one directory's CA at
+  // once could pair one's CA with the other's server certificate.
+  const caDir = mkdtempSync(join(tmpdir(), 'ingestion-ca-'));
+  const ca = await ensureLocalCa(caDir);
   trustLocalCa(ca.caPem);
   const envelopes: Envelope[] = [];
   const server: Server = createServer({ cert: ca.certPem, key: ca.keyPem }, (request, response) => {
@@ -64,7 +68,10 @@ export async function startIngestionCollector(): Promise<IngestionCollector> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          rmSync(caDir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }
