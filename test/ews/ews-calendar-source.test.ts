@@ -240,6 +240,14 @@ describe('EWS calendar source against the simulated Exchange', () => {
     }
   });
 
+  it('shakes hands once per connection and sends later requests on it without credentials', async () => {
+    const gus = mailbox(world, 'gus@contoso.com');
+    const source = world.source();
+    const before = world.sim.ntlmHandshakes;
+    for (let i = 0; i < 5; i += 1) await source.readCalendars([gus], WINDOW);
+    assert.equal(world.sim.ntlmHandshakes - before, 1);
+  });
+
   it('fails per mailbox: no impersonation right, and a mailbox that does not exist', async () => {
     const erin = mailbox(world, 'erin@contoso.com');
     const ghost = { userId: 'ghost', email: 'ghost@contoso.com' };

@@ -8,6 +8,7 @@ import {
 } from '../../dev/exchange-sim/ews/ntlm-server.ts';
 import {
   authenticateHeader,
+  channelBindingsHash,
   hmacMd5,
   ntowfv2,
   ntProofStr,
@@ -84,6 +85,25 @@ describe('NTLMv2 (MS-NLMP)', () => {
       { username: 'CONTOSO\\svc', password: 'right' },
     ]);
     assert.equal(verified.ok, true);
+  });
+
+  it('binds the answer to the TLS channel when the server asks for Extended Protection', () => {
+    const certificate = Buffer.from('a DER certificate stands here');
+    const bindings = channelBindingsHash(certificate);
+    const accounts = [{ username: 'CONTOSO\\svc', password: 'right' }];
+    const challenge = createChallenge(Date.now());
+    const parsed = parseChallengeHeader(challenge.header);
+    assert.ok(parsed);
+    const answer = (channelBindings: Buffer | null) => {
+      const message = ntlmMessageType(
+        authenticateHeader(parsed, splitAccount('CONTOSO\\svc', 'right'), { channelBindings }),
+      );
+      assert.ok(message);
+      return verifyAuthenticate(message.message, challenge.serverChallenge, accounts, bindings).ok;
+    };
+    assert.equal(answer(bindings), true);
+    assert.equal(answer(null), false);
+    assert.equal(answer(channelBindingsHash(Buffer.from('another certificate'))), false);
   });
 
   it('refuses a replayed answer to another challenge', () => {

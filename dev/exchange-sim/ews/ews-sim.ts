@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { z } from 'zod';
+import { channelBindingsHash } from '../../../shared/calendar/ews/ntlm.ts';
 import { parseXml } from '../../../shared/xml/safe-xml.ts';
 import { xmlText } from '../../../shared/xml/xml-schemas.ts';
 import type { Mailboxes, SimUser } from '../mailboxes.ts';
@@ -41,6 +43,11 @@ export interface EwsSimOptions {
   /** "15.2.1544.4" (Exchange 2019 CU13) by default. */
   readonly version?: string;
   readonly push?: PushOptions;
+  /**
+   * Extended Protection for Authentication (on by default since Exchange 2019 CU14): over TLS an
+   * NTLM answer must carry the channel bindings of this server's certificate. Default true.
+   */
+  readonly extendedProtection?: boolean;
 }
 
 /** What each mailbox operation carried: the tests check impersonation and anchoring from it. */
@@ -88,6 +95,7 @@ export class EwsSim {
   readonly #schemes: readonly ('ntlm' | 'basic')[];
   readonly #version: SimVersion;
   readonly #push: EwsPush;
+  readonly #extendedProtection: boolean;
   /** NTLM authenticates connections: the challenge sent, then the account, per socket. */
   readonly #connections = new WeakMap<
     Socket,
@@ -95,6 +103,7 @@ export class EwsSim {
   >();
   readonly #requests: EwsRequestRecord[] = [];
   #busy: { count: number; backOffMs: number } = { count: 0, backOffMs: 0 };
+  #handshakes = 0;
 
   constructor(mailboxes: Mailboxes, options: EwsSimOptions) {
     this.#mailboxes = mailboxes;
@@ -102,10 +111,16 @@ export class EwsSim {
     this.#schemes = options.auth ?? ['ntlm', 'basic'];
     this.#version = parseVersion(options.version ?? '15.2.1544.4');
     this.#push = new EwsPush(mailboxes, options.push);
+    this.#extendedProtection = options.extendedProtection ?? true;
   }
 
   get requests(): readonly EwsRequestRecord[] {
     return this.#requests;
+  }
+
+  /** NTLM negotiations so far: a client that keeps its connections needs one per connection. */
+  get ntlmHandshakes(): number {
+    return this.#handshakes;
   }
 
   get pushes(): readonly PushDelivery[] {
@@ -250,6 +265,7 @@ export class EwsSim {
     }
     const ntlm = this.#schemes.includes('ntlm') ? ntlmMessageType(header) : null;
     if (ntlm?.type === 1) {
+      this.#handshakes += 1;
       const challenge = createChallenge(Date.now());
       state.challenge = challenge.serverChallenge;
       state.account = null;
@@ -257,7 +273,12 @@ export class EwsSim {
       return null;
     }
     if (ntlm?.type === 3 && state.challenge !== null) {
-      const verified = verifyAuthenticate(ntlm.message, state.challenge, this.#accounts);
+      const verified = verifyAuthenticate(
+        ntlm.message,
+        state.challenge,
+        this.#accounts,
+        this.#bindings(socket),
+      );
       state.challenge = null;
       if (verified.ok) {
         state.account = verified.account;
@@ -270,6 +291,13 @@ export class EwsSim {
     res.setHeader('www-authenticate', offers);
     res.writeHead(401, { 'content-type': 'text/plain', connection: 'close' }).end('401 - Unauthorized');
     return null;
+  }
+
+  /** The channel bindings an NTLM answer on `socket` must carry, or null when not checked. */
+  #bindings(socket: Socket): Buffer | null {
+    if (!this.#extendedProtection || !(socket instanceof TLSSocket)) return null;
+    const certificate = socket.getCertificate();
+    return certificate !== null && 'raw' in certificate ? channelBindingsHash(certificate.raw) : null;
   }
 
   #soap(res: ServerResponse, status: number, xml: string): void {

@@ -1,6 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
+  avPairValue,
   filetime,
+  MSV_AV_CHANNEL_BINDINGS,
   NTLM_FLAGS,
   ntowfv2,
   ntProofStr,
@@ -79,6 +81,8 @@ export function verifyAuthenticate<A extends SimAccount>(
   message: Buffer,
   serverChallenge: Buffer,
   accounts: readonly A[],
+  /** Extended Protection: the channel bindings the answer must carry (null: not checked). */
+  channelBindings: Buffer | null = null,
 ): { readonly ok: true; readonly account: A } | { readonly ok: false; readonly reason: string } {
   if (message.length < 64 || message.readUInt32LE(8) !== 3)
     return { ok: false, reason: 'not an AUTHENTICATE message' };
@@ -95,6 +99,13 @@ export function verifyAuthenticate<A extends SimAccount>(
   const domain = domainBytes.toString(encoding);
   const proof = ntResponse.subarray(0, 16);
   const temp = ntResponse.subarray(16);
+  if (channelBindings !== null) {
+    // temp: 8 bytes header, 8 timestamp, 8 client challenge, 4 reserved, then the AV pairs.
+    const bound = temp.length > 28 ? avPairValue(temp.subarray(28), MSV_AV_CHANNEL_BINDINGS) : null;
+    if (bound === null || !bound.equals(channelBindings)) {
+      return { ok: false, reason: 'Extended Protection: the answer is not bound to this TLS channel' };
+    }
+  }
   for (const account of accounts) {
     const expected = splitAccount(account.username, account.password);
     if (expected.user.toLowerCase() !== user.toLowerCase()) continue;

@@ -1,9 +1,16 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Secret } from '../../config/secret.ts';
 import { AppError } from '../../errors.ts';
-import { authenticateHeader, negotiateHeader, parseChallengeHeader, splitAccount } from './ntlm.ts';
+import {
+  authenticateHeader,
+  channelBindingsHash,
+  negotiateHeader,
+  parseChallengeHeader,
+  splitAccount,
+} from './ntlm.ts';
 
 /**
  * HTTP(S) POSTs to the EWS endpoint, authenticated as the service account with NTLMv2 or Basic.
@@ -99,7 +106,9 @@ export class EwsTransport {
       throw new AppError('exchange.protocol', `EWS answered HTTP ${first.status} to the NTLM negotiation`);
     }
     const credentials = splitAccount(this.#options.username, this.#options.password.reveal());
-    const authorization = authenticateHeader(challenge, credentials);
+    const authorization = authenticateHeader(challenge, credentials, {
+      channelBindings: channelBindingsOf(first.socket),
+    });
     const answer = await this.#send(lane, body, { ...headers, authorization });
     if (answer.status === 401) throw this.#refused('NTLM');
     lane.socket = answer.socket;
@@ -129,6 +138,8 @@ export class EwsTransport {
           timeout: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         },
         (res) => {
+          // Taken now: once the answer ends, a kept-alive socket goes back to the agent and off `res`.
+          const socket = res.socket;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
@@ -145,7 +156,7 @@ export class EwsTransport {
             resolve({
               status: res.statusCode ?? 0,
               body: Buffer.concat(chunks).toString('utf8'),
-              socket: res.socket,
+              socket,
               raw: res,
             }),
           );
@@ -189,6 +200,16 @@ export class EwsTransport {
     if (next !== undefined) next(lane);
     else this.#free.push(lane);
   }
+}
+
+/**
+ * Over TLS the NTLM answer is bound to the server's certificate, which Exchange's Extended
+ * Protection (on by default since Exchange 2019 CU14) requires; servers without it ignore it.
+ */
+function channelBindingsOf(socket: Socket): Buffer | null {
+  if (!(socket instanceof TLSSocket)) return null;
+  const certificate = socket.getPeerCertificate();
+  return certificate.raw === undefined ? null : channelBindingsHash(certificate.raw);
 }
 
 function ntlmChallenge(response: IncomingMessage): ReturnType<typeof parseChallengeHeader> {

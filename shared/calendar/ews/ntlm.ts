@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import md4 from 'js-md4';
 
 /**
@@ -33,8 +33,10 @@ const NEGOTIATE_FLAGS =
   NTLM_FLAGS.bits128 |
   NTLM_FLAGS.bits56;
 
-/** AV pair id of the server's timestamp in the challenge's target info. */
+/** AV pair ids (MS-NLMP 2.2.2.1) in the challenge's target info. */
+const MSV_AV_EOL = 0;
 const MSV_AV_TIMESTAMP = 7;
+export const MSV_AV_CHANNEL_BINDINGS = 10;
 /** Milliseconds between 1601-01-01 (FILETIME epoch) and 1970-01-01. */
 const FILETIME_EPOCH_OFFSET_MS = 11_644_473_600_000n;
 
@@ -102,17 +104,26 @@ export function parseChallengeHeader(header: string): ChallengeMessage | null {
 export function authenticateHeader(
   challenge: ChallengeMessage,
   credentials: NtlmCredentials,
-  options: { readonly clientChallenge?: Buffer; readonly now?: number } = {},
+  options: {
+    readonly clientChallenge?: Buffer;
+    readonly now?: number;
+    /** MD5 of the TLS channel bindings (channelBindingsHash): Extended Protection for Authentication. */
+    readonly channelBindings?: Buffer | null;
+  } = {},
 ): string {
   const clientChallenge = options.clientChallenge ?? randomBytes(8);
   const responseKey = ntowfv2(credentials);
   const timestamp = avTimestamp(challenge.targetInfo) ?? filetime(options.now ?? Date.now());
+  const targetInfo =
+    options.channelBindings === undefined || options.channelBindings === null
+      ? challenge.targetInfo
+      : withAvPair(challenge.targetInfo, MSV_AV_CHANNEL_BINDINGS, options.channelBindings);
   const temp = Buffer.concat([
     Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]),
     timestamp,
     clientChallenge,
     Buffer.alloc(4),
-    challenge.targetInfo,
+    targetInfo,
     Buffer.alloc(4),
   ]);
   const proof = ntProofStr(responseKey, challenge.serverChallenge, temp);
@@ -158,16 +169,70 @@ export function filetime(epochMs: number): Buffer {
   return buffer;
 }
 
-function avTimestamp(targetInfo: Buffer): Buffer | null {
+/** The value of AV pair `wanted` in a target-info block, or null. */
+export function avPairValue(targetInfo: Buffer, wanted: number): Buffer | null {
   let at = 0;
   while (at + 4 <= targetInfo.length) {
     const id = targetInfo.readUInt16LE(at);
     const length = targetInfo.readUInt16LE(at + 2);
-    if (id === 0) return null;
-    if (id === MSV_AV_TIMESTAMP && length === 8 && at + 12 <= targetInfo.length) {
-      return Buffer.from(targetInfo.subarray(at + 4, at + 12));
-    }
+    if (id === MSV_AV_EOL || at + 4 + length > targetInfo.length) return null;
+    if (id === wanted) return Buffer.from(targetInfo.subarray(at + 4, at + 4 + length));
     at += 4 + length;
   }
   return null;
+}
+
+function avTimestamp(targetInfo: Buffer): Buffer | null {
+  const value = avPairValue(targetInfo, MSV_AV_TIMESTAMP);
+  return value?.length === 8 ? value : null;
+}
+
+/** The target info with one more AV pair before its terminator. */
+function withAvPair(targetInfo: Buffer, id: number, value: Buffer): Buffer {
+  const pairs: Buffer[] = [];
+  let at = 0;
+  while (at + 4 <= targetInfo.length) {
+    const pairId = targetInfo.readUInt16LE(at);
+    const length = targetInfo.readUInt16LE(at + 2);
+    if (pairId === MSV_AV_EOL || at + 4 + length > targetInfo.length) break;
+    pairs.push(targetInfo.subarray(at, at + 4 + length));
+    at += 4 + length;
+  }
+  const head = Buffer.alloc(4);
+  head.writeUInt16LE(id, 0);
+  head.writeUInt16LE(value.length, 2);
+  return Buffer.concat([...pairs, head, value, Buffer.alloc(4)]);
+}
+
+/**
+ * RFC 5929 `tls-server-end-point` channel bindings as NTLM carries them (MsvAvChannelBindings):
+ * MD5 of a gss_channel_bindings_struct with no addresses and the application data
+ * "tls-server-end-point:" + hash of the server certificate. The hash is the certificate's own
+ * signature hash, SHA-256 when that is MD5 or SHA-1.
+ */
+export function channelBindingsHash(serverCertificateDer: Buffer): Buffer {
+  const certificateHash = createHash(endPointHash(serverCertificateDer))
+    .update(serverCertificateDer)
+    .digest();
+  const applicationData = Buffer.concat([Buffer.from('tls-server-end-point:', 'ascii'), certificateHash]);
+  const header = Buffer.alloc(20);
+  header.writeUInt32LE(applicationData.length, 16);
+  return createHash('md5')
+    .update(Buffer.concat([header, applicationData]))
+    .digest();
+}
+
+/** Signature algorithm OIDs (DER) whose hash is not SHA-256. */
+const SIGNATURE_HASHES: readonly { readonly oid: Buffer; readonly hash: 'sha384' | 'sha512' }[] = [
+  { oid: Buffer.from('2a864886f70d01010c', 'hex'), hash: 'sha384' }, // sha384WithRSAEncryption
+  { oid: Buffer.from('2a864886f70d01010d', 'hex'), hash: 'sha512' }, // sha512WithRSAEncryption
+  { oid: Buffer.from('2a8648ce3d040303', 'hex'), hash: 'sha384' }, // ecdsa-with-SHA384
+  { oid: Buffer.from('2a8648ce3d040304', 'hex'), hash: 'sha512' }, // ecdsa-with-SHA512
+];
+
+function endPointHash(der: Buffer): 'sha256' | 'sha384' | 'sha512' {
+  // The outer signatureAlgorithm sits just before the signature, near the end of the DER.
+  const tail = der.subarray(Math.max(0, der.length - 600));
+  for (const { oid, hash } of SIGNATURE_HASHES) if (tail.includes(oid)) return hash;
+  return 'sha256';
 }
