@@ -154,6 +154,13 @@ describe('§8 telemetry to Application Insights', () => {
     assert.match(sent, /\[redacted\]/);
   });
 
+  it('correlates a log line written during the invocation with it', () => {
+    const line = collector.envelopes.find(
+      (e) => e.data?.baseType === 'MessageData' && String(e.data.baseData?.message).startsWith('admin key'),
+    );
+    assert.equal(line?.tags?.['ai.operation.id'], TRACE_ID);
+  });
+
   it('keeps the readable part of a scrubbed log line', () => {
     const messages = collector.envelopes.filter((e) => e.data?.baseType === 'MessageData');
     assert.ok(
