@@ -57,6 +57,10 @@ export interface PhonelinkSimulator {
   setDown(ms: number): void;
   /** Answers every API request with this fault until cleared with null (or `times` requests). */
   setFault(fault: SimFault | null, times?: number): void;
+  /** Every API answer waits this long first (a slow server). */
+  setLatency(ms: number): void;
+  /** Where the presence window sends overrides (the service may start after the simulator). */
+  setOverrideTarget(target: OverrideTarget | null): void;
   setUsers(users: readonly SimUser[]): void;
   removeUser(userId: string): void;
   stop(): Promise<void>;
@@ -82,6 +86,8 @@ export async function startPhonelinkSimulator(
   const manual = new Map<string, ManualState>();
   const listeners = new Set<ServerResponse>();
   let downUntil = 0;
+  let latencyMs = 0;
+  let overrideTarget = options.overrideTarget ?? null;
   let fault: SimFault | null = null;
   let faultTimes = Number.POSITIVE_INFINITY;
   let baseUrl = '';
@@ -134,6 +140,7 @@ export async function startPhonelinkSimulator(
       req.socket.destroy();
       return;
     }
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (!authorized(req)) {
       record(401);
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
@@ -195,22 +202,20 @@ export async function startPhonelinkSimulator(
       json(res, 400, { error: z.prettifyError(parsed.error) });
       return;
     }
-    if (options.overrideTarget === undefined) {
+    if (overrideTarget === null) {
       json(res, 503, { error: 'no service to tell (overrideTarget not set)' });
       return;
     }
     const target = new URL(
       `api/phonelink/users/${encodeURIComponent(userId)}/override`,
-      options.overrideTarget.url.endsWith('/')
-        ? options.overrideTarget.url
-        : `${options.overrideTarget.url}/`,
+      overrideTarget.url.endsWith('/') ? overrideTarget.url : `${overrideTarget.url}/`,
     );
     let state: ManualState;
     try {
       const answer = await fetch(target, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${options.overrideTarget.secret}`,
+          authorization: `Bearer ${overrideTarget.secret}`,
           'content-type': 'application/json',
         },
         body: JSON.stringify({ availability: parsed.data.availability }),
@@ -297,6 +302,12 @@ export async function startPhonelinkSimulator(
       fault = next;
       faultTimes = times ?? Number.POSITIVE_INFINITY;
       broadcast();
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    setOverrideTarget(target) {
+      overrideTarget = target;
     },
     setUsers(next) {
       users = [...next];

@@ -55,8 +55,8 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * The presence worker (SPEC §2 "queue: presence"): recompute one user's state now, push it to
  * PHONE-LiNK only when the body changed, with a sequence reserved in the presence record before
  * the call (so it is never reused, also across restarts), and keep exactly one wake-up on the
- * queue for the next transition: the record holds its instant, a wake-up for another instant is
- * stale and dropped. Idempotent: running a message twice, or out of order, ends in the same state.
+ * queue for the next transition: the record holds its instant, and a wake-up for another instant
+ * that is not yet due is stale and dropped. Idempotent: running a message twice, or out of order, ends in the same state.
  */
 export async function recalculatePresence(
   deps: RecalculatePresenceDeps,
@@ -66,8 +66,13 @@ export async function recalculatePresence(
 
   if (message.reason === 'transition' && message.wakeAt !== null) {
     const record = await deps.presence.get(userId);
-    if (record?.wakeAt !== message.wakeAt) return 'stale-wake-up';
     const early = message.wakeAt - deps.now();
+    if (record?.wakeAt !== message.wakeAt) {
+      // Not yet due and superseded by a later schedule: nothing happens at its instant. A due
+      // one is recomputed all the same: its first run may have died between reserving and pushing.
+      if (early > 0) return 'stale-wake-up';
+      return recalculate(deps, message);
+    }
     if (early > MAX_IN_PROCESS_WAIT_MS) {
       await deps.queues.send(QUEUES.presence, message, delaySecondsUntil(message.wakeAt, deps.now()));
       return 'rescheduled-early-wake-up';
@@ -75,7 +80,14 @@ export async function recalculatePresence(
     // A push never arrives before the instant it is for.
     if (early > 0) await (deps.sleep ?? defaultSleep)(early);
   }
+  return recalculate(deps, message);
+}
 
+async function recalculate(
+  deps: RecalculatePresenceDeps,
+  message: PresenceMessage,
+): Promise<RecalculateOutcome> {
+  const { userId } = message;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const [user, calendar, stored] = await Promise.all([
       deps.users.get(userId),
@@ -138,10 +150,8 @@ async function push(
     outcome = await deps.phonelink.putPresence(userId, body, sequence);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    if (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized') {
-      await deps.log.write(`Presence update of user ${userId} failed: ${error.message}`, 'error');
-      throw error;
-    }
+    // Anything else (an answer we cannot name) is a bug on one side: the queue retries, then poisons.
+    if (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized') throw error;
     const unauthorized = error.code === 'phonelink.unauthorized';
     await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
     // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.

@@ -83,7 +83,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal((await world.deps.presence.get('302'))?.wakeAt, utc('2026-11-24T09:00:00Z'));
   });
 
-  it('drops a stale wake-up, waits out one a moment early, and puts back one far too early', async () => {
+  it('drops a stale wake-up not yet due, waits out one a moment early, puts back one far too early', async () => {
     const nine = utc('2026-11-24T09:00:00Z');
     await seed(world, '303', [anAppointment({ start: nine, end: utc('2026-11-24T10:00:00Z') })]);
     world.setNow(utc('2026-11-24T08:00:00Z'));
@@ -105,6 +105,9 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal(pushes.length, before + 1);
     assert.equal(pushes.at(-1)?.body.availability, 'Meeting');
     assert.equal((await world.deps.presence.get('303'))?.wakeAt, utc('2026-11-24T10:00:00Z'));
+    // Redelivered after its first run died: due, so recomputed (nothing left to push), not dropped.
+    world.setNow(nine + 5000);
+    assert.equal(await recalc(world, { userId: '303', reason: 'transition', wakeAt: nine }), 'unchanged');
   });
 
   it('pushes nothing at the boundary of back-to-back appointments with the same subject', async () => {

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { anAppointment } from '../support/builders.ts';
+import { eventually, type LivePipeline, startLivePipeline, wholeSecondIn } from './support/live-pipeline.ts';
+
+const USERS = Array.from({ length: 40 }, (_, i) => String(700 + i));
+
+describe('§2 the host killed in the middle of a batch and restarted converges', { timeout: 180_000 }, () => {
+  let pipeline: LivePipeline;
+  before(async () => {
+    pipeline = await startLivePipeline({
+      users: USERS.map((id) => ({
+        id,
+        name: `User ${id}`,
+        email: `u${id}@contoso.com`,
+        calendarIntegration: true,
+      })),
+      // A killed host's messages reappear once their lease runs out.
+      queueLeaseMs: 4000,
+    });
+  });
+  after(() => pipeline.stop());
+
+  it('shows every user in the meeting after a kill during the transition', async () => {
+    const start = wholeSecondIn(5000);
+    for (const id of USERS) {
+      await pipeline.seed(id, [anAppointment({ subject: `Meeting ${id}`, start, end: start + 600_000 })]);
+    }
+    await eventually(
+      'the first pushes',
+      () => pipeline.sim.pushes.length,
+      (n) => n >= USERS.length,
+      20_000,
+    );
+    // A slow PHONE-LiNK keeps the transition batch under way long enough to kill the host in it.
+    pipeline.sim.setLatency(400);
+    const meetings = () => pipeline.sim.pushes.filter((p) => p.body.availability === 'Meeting').length;
+    await eventually('the transition under way', meetings, (n) => n >= 1, 15_000);
+    await pipeline.host.kill();
+    const killedAfter = meetings();
+    pipeline.sim.setLatency(0);
+    pipeline.host = await pipeline.startHost();
+
+    const shown = await eventually(
+      'every user in the meeting',
+      () => USERS.map((id) => pipeline.sim.presenceOf(id)),
+      (all) => all.every((p) => p?.availability === 'Meeting'),
+      60_000,
+    );
+    assert.ok(killedAfter < USERS.length, `the kill came mid-batch (${killedAfter} of ${USERS.length} done)`);
+    assert.ok(shown.every((p, i) => p?.note === `Meeting ${USERS[i]}`));
+    // Each user saw the meeting start once or, when the kill hit between push and record, twice; never Available after it.
+    for (const id of USERS) {
+      const after = pipeline.sim.pushes.filter((p) => p.userId === id && p.at >= start);
+      assert.ok(after.length >= 1 && after.length <= 2, `user ${id}: ${after.length} pushes`);
+      assert.ok(after.every((p) => p.body.availability === 'Meeting'));
+    }
+  });
+});
