@@ -57,6 +57,8 @@ export function adminHandler(
       if (error instanceof AppError && code === 'storage.unavailable') {
         return problem(503, code, error.message);
       }
+      // e.g. a secret written where no vault is configured: the request cannot be met as things stand.
+      if (error instanceof AppError && code === 'config.invalid') return problem(409, code, error.message);
       return problem(500, 'internal', 'The request failed; see the log');
     }
   };

@@ -65,8 +65,12 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
   });
 
   it('lists the users with availability and why', async () => {
-    await page.locator('[data-testid=users] tbody tr').nth(4).waitFor({ timeout: 30_000 });
-    const text = (await page.getByTestId('users').textContent()) ?? '';
+    // Rows appear with the directory; availability once each calendar is read (the page refreshes every 10 s).
+    const text = await eventually(
+      async () => (await page.getByTestId('users').textContent()) ?? '',
+      (users) => /Eve Porter[\s\S]*OutOfOffice/.test(users),
+      40_000,
+    );
     assert.match(text, /Ann Smith/);
     assert.match(text, /Eve Porter[\s\S]*OutOfOffice/);
     assert.doesNotMatch(text, /Doctor/, 'the private subject is never shown');
@@ -77,9 +81,11 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await log.locator('div').first().waitFor();
     const before = await log.locator('div').count();
     await page.getByTestId('force-now').click();
-    const deadline = Date.now() + 10_000;
-    while ((await log.locator('div').count()) <= before && Date.now() < deadline)
-      await page.waitForTimeout(100);
+    await eventually(
+      () => log.locator('div').count(),
+      (count) => count > before,
+      10_000,
+    );
     assert.match((await log.textContent()) ?? '', /Force now: scan requested by the administrator/);
   });
 
@@ -90,10 +96,11 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await page.locator('[data-testid=appointments] tbody tr', { hasText: 'Design review' }).first().waitFor();
     assert.match((await page.getByTestId('transitions').textContent()) ?? '', /Meeting/);
     // The screenshot shows pushes made: wait for the next refresh to show what PHONE-LiNK holds.
-    const deadline = Date.now() + 15_000;
-    while (/unknown/.test((await page.getByTestId('users').textContent()) ?? '') && Date.now() < deadline) {
-      await page.waitForTimeout(250);
-    }
+    await eventually(
+      async () => (await page.getByTestId('users').textContent()) ?? '',
+      (users) => !/unknown/.test(users),
+      25_000,
+    ).catch(() => undefined);
     await mkdir(IMAGES, { recursive: true });
     await page.screenshot({ path: join(IMAGES, 'admin-page.png'), fullPage: true });
   });
@@ -107,3 +114,19 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await window.close();
   });
 });
+
+/** Polls `read` until `done` holds, then returns the value; throws with the last value after `timeoutMs`. */
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`not reached within ${timeoutMs} ms; last: ${String(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

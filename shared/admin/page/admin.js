@@ -2,8 +2,12 @@
 // is given; the key lives in sessionStorage (this tab only) and goes out only as a Bearer header.
 (() => {
   const KEY = 'phonelink-admin-key';
+  // Each users refresh reads every integrated user's stored calendar (storage transactions):
+  // polled gently, and not at all while the tab is hidden.
   const LOG_POLL_MS = 2000;
-  const STATE_POLL_MS = 5000;
+  const STATUS_POLL_MS = 5000;
+  const USERS_POLL_MS = 10_000;
+  const HEALTH_POLL_MS = 60_000;
   const $ = (id) => document.getElementById(id);
   // The page is /api/admin: the API is beside it, also behind a proxy that adds a path prefix.
   const BASE = location.pathname.replace(/admin\/?$/, '');
@@ -310,18 +314,11 @@
     await refreshStatus();
     renderSettings(await api('settings'));
     await Promise.all([refreshUsers(), refreshHealth(), pollLog()]);
-    timers.push(setInterval(() => guarded(pollLog), LOG_POLL_MS));
-    timers.push(
-      setInterval(
-        () =>
-          guarded(async () => {
-            await refreshStatus();
-            await refreshUsers();
-          }),
-        STATE_POLL_MS,
-      ),
-    );
-    timers.push(setInterval(() => guarded(refreshHealth), STATE_POLL_MS * 3));
+    const every = (ms, work) => timers.push(setInterval(() => document.hidden || guarded(work), ms));
+    every(LOG_POLL_MS, pollLog);
+    every(STATUS_POLL_MS, refreshStatus);
+    every(USERS_POLL_MS, refreshUsers);
+    every(HEALTH_POLL_MS, refreshHealth);
   }
 
   $('key-form').addEventListener('submit', (event) => {
