@@ -2,8 +2,9 @@
 //   dist/main.js        every functions/*.ts, then the telemetry start (one ESM file: fast cold start)
 //   dist/chunks/*.js    what is loaded later on demand (Application Insights, only with a connection string)
 //   dist/host.json, dist/package.json (main: main.js, no dependencies: nothing to install)
+//   dist/page/          the admin page's HTML, CSS and script
 // `node scripts/build.ts` (npm run build). Exits non-zero on an error.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild, type Metafile, type Plugin } from 'esbuild';
@@ -94,6 +95,8 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     },
   });
   copyFileSync(join(root, 'host.json'), join(outdir, 'host.json'));
+  // The admin page's HTML, CSS and script, read beside the module that serves them (main.js).
+  cpSync(join(root, 'shared/admin/page'), join(outdir, 'page'), { recursive: true });
   const project: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const version =
     typeof project === 'object' && project !== null && 'version' in project
