@@ -40,7 +40,10 @@ function aWebhook(subscriptions: CalendarSubscription[], options: { storageDown?
       headers: new Headers({ 'content-type': 'text/xml' }),
       body: new Blob([body]).stream(),
     });
-  return { post, sent, puts, advance: (ms: number) => void (now += ms), now: () => now };
+  const advance = (ms: number) => {
+    now += ms;
+  };
+  return { post, sent, puts, advance, now: () => now };
 }
 
 const anEwsSubscription = (fields: Partial<CalendarSubscription> = {}): CalendarSubscription => ({
