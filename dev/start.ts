@@ -1,5 +1,5 @@
-import { join, resolve } from 'node:path';
-import { DEFAULT_PORT, loadSettings, readLocalSettings } from '../shared/config/load-settings.ts';
+import { join } from 'node:path';
+import { loadSettings, readLocalSettings } from '../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from './azurite.ts';
 import { startDemo } from './demo/demo.ts';
 import { startFunctionsHost } from './host/functions-host.ts';
@@ -19,11 +19,12 @@ console.warn = (...args: unknown[]) => {
   warn(...args);
 };
 
-const root = resolve(import.meta.dirname, '..');
-const dataDir = join(root, '.dev-data');
+// Beside local.settings.json in the working directory (the project root under npm start).
+const dataDir = join(process.cwd(), '.dev-data');
 const local = readLocalSettings(process.cwd());
 const startup = loadSettings(process.env, local);
-const port = startup.port === 0 ? DEFAULT_PORT : startup.port;
+// PORT=0: any free port.
+const port = startup.port;
 const configured = startup.graph.clientId !== null || startup.ews.url !== null;
 
 const stoppers: (() => Promise<void>)[] = [];
