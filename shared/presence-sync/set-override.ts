@@ -72,8 +72,11 @@ export const MAX_OVERRIDE_BODY_BYTES = 4096;
 export interface OverrideRequest {
   readonly userId: string;
   readonly authorization: string | null;
-  /** The raw body text, or null when it was larger than MAX_OVERRIDE_BODY_BYTES. */
-  readonly body: string | null;
+  /**
+   * Reads the body only once the caller is authorized: its text, or null when it is larger than
+   * MAX_OVERRIDE_BODY_BYTES (read no further than that).
+   */
+  readonly readBody: () => Promise<string | null>;
 }
 
 export interface HttpAnswer {
@@ -89,10 +92,11 @@ export async function handleOverrideRequest(
   if (deps.webhookSecret === null || !bearerMatches(request.authorization, deps.webhookSecret)) {
     return { status: 401, body: { error: 'unauthorized' } };
   }
-  if (request.body === null) return { status: 413, body: { error: 'body too large' } };
+  const body = await request.readBody();
+  if (body === null) return { status: 413, body: { error: 'body too large' } };
   let json: unknown;
   try {
-    json = JSON.parse(request.body);
+    json = JSON.parse(body);
   } catch {
     return { status: 400, body: { error: 'body is not JSON' } };
   }

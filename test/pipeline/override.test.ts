@@ -11,7 +11,7 @@ const AUTH = `Bearer ${WEBHOOK_SECRET}`;
 describe('§5 override endpoint and §3 override (use case over Azurite and the simulator)', () => {
   let world: PipelineWorld;
   const call = (userId: string, authorization: string | null, body: string | null) =>
-    handleOverrideRequest(world.overrideDeps, { userId, authorization, body });
+    handleOverrideRequest(world.overrideDeps, { userId, authorization, readBody: async () => body });
 
   before(async () => {
     world = await startPipelineWorld([
