@@ -47,7 +47,7 @@ export class GraphWebhook {
 
   constructor(deps: GraphWebhookDeps) {
     this.#deps = deps;
-    this.#sync = new CalendarSyncRequests(deps.queues);
+    this.#sync = new CalendarSyncRequests(deps.queues, deps.now);
   }
 
   /** POST /api/notifications/graph */

@@ -20,6 +20,14 @@ export const calendarSyncMessage = z.object({
    * read after this instant is already up to date, so a burst of notices costs one read.
    */
   notifiedAt: z.number().int().optional(),
+  /**
+   * The users' addresses as the scan just read them from PHONE-LiNK, so the job need not look
+   * each user up again (a scan of 10,000 users saves 10,000 storage reads).
+   */
+  mailboxes: z
+    .array(z.object({ userId: z.string().min(1), email: z.string().min(1) }))
+    .max(20)
+    .optional(),
 });
 export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
 

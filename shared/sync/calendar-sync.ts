@@ -64,10 +64,11 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
   }
   const message = parsed.data;
   const now = deps.now();
-  const users = await loadUsers(deps, message.userIds);
+  const fullRead = LOGGED_REASONS.has(message.reason);
+  // A full read replaces everything and always asks for a recalculation: what was stored before does not matter.
+  const users = await loadUsers(deps, message, { withStored: !fullRead });
   if (users.length === 0) return;
 
-  const fullRead = LOGGED_REASONS.has(message.reason);
   const readCalendar = users.filter(({ stored }) => {
     if (message.outOfOfficeOnly) return calendarIsStale(stored, now, deps.scanWindowDays);
     // A read that began after the notice arrived already holds the change.
@@ -80,12 +81,16 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
   const subscribe = fullRead ? users : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
 
   if (fullRead) {
-    for (const { mailbox } of subscribe)
-      await deps.log.write(`Subscribing to availability of user: ${mailbox.email}`);
-    await deps.log.write(`Getting out-of-office settings for: ${readOutOfOffice.length} users`);
-    for (const { mailbox } of readOutOfOffice) {
-      await deps.log.write(`Getting out-of-office settings for: ${mailbox.email}`);
-    }
+    // The log orders lines by the cursor taken when write() is called, so they can be stored concurrently.
+    await Promise.all([
+      ...subscribe.map(({ mailbox }) =>
+        deps.log.write(`Subscribing to availability of user: ${mailbox.email}`),
+      ),
+      deps.log.write(`Getting out-of-office settings for: ${readOutOfOffice.length} users`),
+      ...readOutOfOffice.map(({ mailbox }) =>
+        deps.log.write(`Getting out-of-office settings for: ${mailbox.email}`),
+      ),
+    ]);
   }
 
   const source = deps.calendarSource;
@@ -129,19 +134,29 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
   if (transient !== undefined) throw transient;
 }
 
-async function loadUsers(deps: CalendarSyncDeps, userIds: readonly string[]): Promise<UserState[]> {
+async function loadUsers(
+  deps: CalendarSyncDeps,
+  message: CalendarSyncMessage,
+  options: { readonly withStored: boolean },
+): Promise<UserState[]> {
+  const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox.email]));
   const loaded = await Promise.all(
-    [...new Set(userIds)].map(async (userId) => {
-      const user = await deps.users.get(userId);
-      if (user === null || !user.integrated || user.email === null) return null;
+    [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
+      const email = known.get(userId) ?? (await integratedEmail(deps, userId));
+      if (email === null) return null;
       const [stored, subscription] = await Promise.all([
-        deps.calendars.get(userId),
+        options.withStored ? deps.calendars.get(userId) : null,
         deps.subscriptions.getByUser(userId),
       ]);
-      return { mailbox: { userId, email: user.email }, stored, subscription };
+      return { mailbox: { userId, email }, stored, subscription };
     }),
   );
   return loaded.filter((user) => user !== null);
+}
+
+async function integratedEmail(deps: CalendarSyncDeps, userId: string): Promise<string | null> {
+  const user = await deps.users.get(userId);
+  return user === null || !user.integrated ? null : user.email;
 }
 
 /** Stores what was read for one user; true when their presence inputs changed. */
@@ -197,11 +212,8 @@ async function storeUser(
   }
 
   if (read.subscription?.ok === true) {
-    const fresh = read.subscription.value;
-    if (user.subscription !== null && user.subscription.id !== fresh.id) {
-      await deps.subscriptions.delete(user.subscription);
-    }
-    await deps.subscriptions.put(fresh);
+    // put() also drops the record of a subscription this one replaces.
+    await deps.subscriptions.put(read.subscription.value);
   } else if (read.subscription?.ok === false) {
     read.failures.push(read.subscription.error);
     errors.push(

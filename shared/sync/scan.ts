@@ -50,16 +50,16 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
   for (const user of removed) await forget(deps, user);
 
   const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
-  const jobs = chunk(
-    integrated.map((user) => user.id),
-    USERS_PER_JOB,
+  const mailboxes = integrated.flatMap((user) =>
+    user.email === null ? [] : [{ userId: user.id, email: user.email }],
   );
   await Promise.all(
-    jobs.map((userIds) =>
+    chunk(mailboxes, USERS_PER_JOB).map((batch) =>
       deps.queues.send(QUEUES.calendarSync, {
-        userIds,
+        userIds: batch.map((mailbox) => mailbox.userId),
         reason,
         outOfOfficeOnly: false,
+        mailboxes: batch,
       } satisfies CalendarSyncMessage),
     ),
   );

@@ -11,7 +11,9 @@ export function graphStatusError(
   const parsed = graphErrorBody.safeParse(body);
   const graphCode = parsed.success ? (parsed.data.error.code ?? '') : '';
   const detail = graphCode === '' ? `HTTP ${status}` : `HTTP ${status} ${graphCode}`;
-  return new AppError(codeFor(status), `Microsoft Graph answered ${detail} for ${subject}`, {
+  // Graph could not reach our notification URL in time (ValidationError): worth another try, like an outage.
+  const code = graphCode === 'ValidationError' ? 'exchange.unreachable' : codeFor(status);
+  return new AppError(code, `Microsoft Graph answered ${detail} for ${subject}`, {
     cause: body,
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });

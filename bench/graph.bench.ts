@@ -1,0 +1,221 @@
+// The Graph path at scale (issue targets): 2,000 users, 40 ms simulated Graph latency.
+// Full scan time from the first Graph request until every user has a subscription and a first
+// push (≤ 10 s), Graph round trips per user (≤ 0.2), webhook acknowledgement p99 at 300
+// notifications/s (≤ 50 ms), peak RSS of the functions process (≤ 300 MB). The functions host
+// runs as its own process, as in Azure; Azurite and the simulators run here. Exits 1 on a miss.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startAzurite } from '../dev/azurite.ts';
+import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
+import { startPhonelinkSimulator } from '../dev/phonelink-sim/phonelink-simulator.ts';
+
+const USERS = Number(process.env.BENCH_USERS ?? 2000);
+const LATENCY_MS = 40;
+const RATE = 300;
+const LOAD_SECONDS = 10;
+const MINUTE = 60_000;
+const TENANT = '7d1e5f0c-3a41-4b7e-9d2c-0a1b2c3d4e5f';
+const CLIENT = { clientId: 'b3d5f7a9-1b3d-4f5a-8c7e-9d0f1a2b3c4d', clientSecret: 'bench-secret' };
+const PHONELINK_KEY = 'bench-phonelink-key';
+
+const root = join(import.meta.dirname, '..');
+const stops: (() => Promise<unknown>)[] = [];
+let host: ChildProcess | null = null;
+
+try {
+  const azurite = await startAzurite();
+  stops.push(() => azurite.stop());
+  const exchange = await startExchangeSimulator({
+    tenantId: TENANT,
+    clients: [CLIENT],
+    latencyMs: LATENCY_MS,
+  });
+  stops.push(() => exchange.stop());
+  const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const users = Array.from({ length: USERS }, (_, i) => ({
+    id: String(10_000 + i),
+    name: `User ${i}`,
+    email: `user${i}@contoso.com`,
+    calendarIntegration: true,
+  }));
+  for (const [i, user] of users.entries()) {
+    exchange.mailboxes.addUser({ email: user.email, timeZone: 'W. Europe Standard Time' });
+    // A working week: one meeting now for a third of the users, a few later on.
+    for (let day = 0; day < 5; day++) {
+      const start = now + (day * 24 * 60 + (i % 3) * 60 - 30) * MINUTE;
+      exchange.mailboxes.createEvent(user.email, {
+        subject: `Meeting ${day}`,
+        start,
+        end: start + 60 * MINUTE,
+        showAs: 'busy',
+      });
+    }
+  }
+  const phonelink = await startPhonelinkSimulator({ apiKey: PHONELINK_KEY, users, pageSize: 500 });
+  stops.push(() => phonelink.stop());
+
+  const port = await freePort();
+  const hostUrl = `http://127.0.0.1:${port}`;
+  const cwd = await mkdtemp(join(tmpdir(), 'graph-bench-'));
+  stops.push(() => rm(cwd, { recursive: true, force: true }));
+  host = spawn(
+    process.execPath,
+    [...(process.env.BENCH_HOST_ARGS?.split(' ') ?? []), join(root, 'dev/host/main.ts')],
+    {
+      cwd,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: exchange.caPath,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        AzureWebJobsStorage: azurite.connectionString,
+        CALENDAR_SOURCE: 'graph',
+        CALLBACK_URL: hostUrl,
+        GRAPH_TENANT_ID: TENANT,
+        GRAPH_CLIENT_ID: CLIENT.clientId,
+        GRAPH_CLIENT_SECRET: CLIENT.clientSecret,
+        GRAPH_BASE_URL: exchange.graphBaseUrl,
+        GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+        PHONELINK_URL: phonelink.url,
+        PHONELINK_API_KEY: PHONELINK_KEY,
+        PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret',
+        ADMIN_API_KEY: 'bench-admin-key',
+        INTEGRATION_ENABLED: 'true',
+        SCAN_SCHEDULE: '0 0 3 * * 1',
+        SCAN_WINDOW_DAYS: '7',
+      },
+    },
+  );
+  const hostPid = host.pid ?? 0;
+
+  // The scan starts by itself (start-up timer); the clock starts at the first Graph request.
+  const started = Date.now();
+  let firstRequest = 0;
+  while (firstRequest === 0) {
+    if (exchange.requestCount() > 0) firstRequest = Date.now();
+    else if (Date.now() - started > 60_000) throw new Error('the functions host never called Graph');
+    else await sleep(5);
+  }
+  const pushed = new Set<string>();
+  let seen = 0;
+  const scanDone = async (): Promise<number> => {
+    for (;;) {
+      for (; seen < phonelink.pushes.length; seen++) pushed.add(phonelink.pushes[seen]?.userId ?? '');
+      if (pushed.size >= USERS && exchange.subscriptions().length >= USERS) return Date.now();
+      if (Date.now() - firstRequest > 120_000) {
+        throw new Error(
+          `scan incomplete after 120 s: ${pushed.size} pushed, ${exchange.subscriptions().length} subscribed`,
+        );
+      }
+      if (process.env.BENCH_TRACE && Date.now() % 500 < 10) {
+        console.log(
+          `  +${Date.now() - firstRequest} ms: ${exchange.requestCount()} Graph requests, ${exchange.subscriptions().length} subscribed, ${pushed.size} pushed`,
+        );
+      }
+      await sleep(10);
+    }
+  };
+  const scanEnd = await scanDone();
+  const scanSeconds = (scanEnd - firstRequest) / 1000;
+  const roundTripsPerUser = exchange.requestCount() / USERS;
+  const scanRss = peakRssMb(hostPid);
+
+  // Change notifications at 300/s, sent by the simulated Graph as it sends them (its own batching).
+  await sleep(2_000);
+  const loadStart = Date.now();
+  const total = RATE * LOAD_SECONDS;
+  for (let i = 0; i < total; i++) {
+    const due = loadStart + (i * 1000) / RATE;
+    const wait = due - Date.now();
+    if (wait > 0) await sleep(wait);
+    const email = users[(i * 7) % USERS]?.email ?? '';
+    const start = now + (2 + (i % 48)) * 60 * MINUTE;
+    exchange.mailboxes.createEvent(email, {
+      subject: `Load ${i}`,
+      start,
+      end: start + 30 * MINUTE,
+      showAs: 'busy',
+    });
+  }
+  await exchange.notificationsIdle();
+  const acks = exchange
+    .deliveries()
+    .filter((d) => d.kind === 'change' && d.startedAt >= loadStart)
+    .map((d) => d.durationMs)
+    .sort((a, b) => a - b);
+  const delivered = exchange
+    .deliveries()
+    .filter((d) => d.kind === 'change' && d.startedAt >= loadStart)
+    .reduce((sum, d) => sum + d.count, 0);
+  const p99 = acks[Math.min(acks.length - 1, Math.floor(acks.length * 0.99))] ?? Number.NaN;
+  const p50 = acks[Math.floor(acks.length * 0.5)] ?? Number.NaN;
+  const failedAcks = exchange
+    .deliveries()
+    .filter((d) => d.kind === 'change' && d.startedAt >= loadStart && d.status !== 202).length;
+  await sleep(3_000); // let the re-reads the load caused run, for the memory peak
+  const rss = Math.max(scanRss, peakRssMb(hostPid));
+
+  const rows = [
+    {
+      label: `full scan, ${USERS} users (first Graph request → all subscribed and pushed)`,
+      value: `${scanSeconds.toFixed(2)} s`,
+      ok: scanSeconds <= 10,
+      target: '≤ 10 s',
+    },
+    {
+      label: 'Graph round trips per user',
+      value: roundTripsPerUser.toFixed(3),
+      ok: roundTripsPerUser <= 0.2,
+      target: '≤ 0.2',
+    },
+    {
+      label: `webhook acknowledgement at ${RATE} notifications/s (${delivered} notices, ${acks.length} POSTs)`,
+      value: `p99 ${p99.toFixed(1)} ms (p50 ${p50.toFixed(1)} ms, ${failedAcks} not 202)`,
+      ok: p99 <= 50 && failedAcks === 0,
+      target: 'p99 ≤ 50 ms',
+    },
+    {
+      label: 'peak RSS of the functions process',
+      value: `${rss.toFixed(0)} MB`,
+      ok: rss <= 300,
+      target: '≤ 300 MB',
+    },
+  ];
+  console.log(`graph path: ${USERS} users, ${LATENCY_MS} ms simulated Graph latency`);
+  for (const row of rows) {
+    console.log(
+      `  ${row.label.padEnd(84)} ${row.value.padEnd(40)} target ${row.target}  ${row.ok ? 'OK' : 'MISSED'}`,
+    );
+  }
+  if (rows.some((row) => !row.ok)) process.exitCode = 1;
+} finally {
+  if (host !== null && host.exitCode === null) {
+    const exited = new Promise((resolve) => host?.once('exit', resolve));
+    host.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000)]);
+    if (host.exitCode === null) host.kill('SIGKILL');
+  }
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+}
+
+/** VmHWM: the most resident memory the process has had, in MB. */
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
