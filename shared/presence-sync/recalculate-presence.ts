@@ -46,8 +46,6 @@ export type RecalculateOutcome =
 const MAX_IN_PROCESS_WAIT_MS = 2_000;
 /** Optimistic-concurrency rounds before giving up (the queue then retries the message). */
 const MAX_ROUNDS = 8;
-const RETRY_CAP_UNREACHABLE_S = 10;
-const RETRY_CAP_UNAUTHORIZED_S = 60;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -159,7 +157,7 @@ async function push(
     const delay = retryDelaySeconds(
       message.attempt,
       error.retryAfterSeconds,
-      unauthorized ? RETRY_CAP_UNAUTHORIZED_S : RETRY_CAP_UNREACHABLE_S,
+      unauthorized ? 'unauthorized' : 'unreachable',
     );
     await deps.queues.send(QUEUES.presence, { userId, reason: 'retry', attempt: message.attempt + 1 }, delay);
     return 'retry-scheduled';

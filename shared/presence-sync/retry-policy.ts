@@ -1,15 +1,26 @@
 /** Queue messages can be delayed by at most 7 days; keep a margin for clock differences. */
 export const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 60;
 
+export type RetryCause = 'unreachable' | 'unauthorized';
+
 /**
- * Back-off before the next attempt to reach PHONE-LiNK: doubling from 1 s up to `capSeconds`,
- * never sooner than the server's Retry-After.
+ * Back-off before the next attempt to reach PHONE-LiNK: doubling from 1 s, never sooner than the
+ * server's Retry-After. The cap is short at first, so a PHONE-LiNK back after a minute's outage
+ * shows the change within seconds, and grows for an outage of hours, so pending updates of many
+ * users do not cost a queue round trip each every few seconds.
  */
 export function retryDelaySeconds(
   attempt: number,
   retryAfterSeconds: number | undefined,
-  capSeconds: number,
+  cause: RetryCause,
 ): number {
-  const backoff = Math.min(2 ** Math.max(0, attempt), capSeconds);
+  const backoff = Math.min(2 ** Math.max(0, Math.min(attempt, 20)), capSeconds(attempt, cause));
   return Math.min(Math.max(backoff, retryAfterSeconds ?? 0), MAX_DELAY_SECONDS);
+}
+
+function capSeconds(attempt: number, cause: RetryCause): number {
+  if (cause === 'unauthorized') return attempt < 10 ? 60 : 300;
+  // About 1.5 minutes of tries at most 10 s apart, then half an hour at a minute, then every 5 minutes.
+  if (attempt < 12) return 10;
+  return attempt < 40 ? 60 : 300;
 }
