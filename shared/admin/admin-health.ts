@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
+import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import type { AdminServices } from './admin-services.ts';
 import { missingSettings } from './admin-status.ts';
@@ -114,20 +115,22 @@ export async function getHealth(services: AdminServices, options: { readonly fet
       });
     }
     const presence = presenceOf.get(user.id) ?? null;
-    const { state } = userPresence(calendar, presence, settings.policy, now);
-    const pushed = presence?.lastPushed ?? null;
-    const changedAt =
-      state === null ? null : Math.max(presence?.lastPushedAt ?? 0, calendar?.calendarReadAt ?? 0);
+    const { prepared, state } = userPresence(calendar, presence, settings.policy, now);
+    const pushed = presence?.lastPushed?.availability ?? null;
+    // Overdue: PHONE-LiNK shows neither the state now nor the one a minute ago (a change just made is not late yet),
+    // and the calendar was read over a minute ago.
+    const aMinuteAgo = prepared === null ? null : stateAt(prepared, now - PUSH_LAG_WARN_MS).availability;
+    const readAt = calendar?.calendarReadAt ?? now;
     if (
       state !== null &&
-      pushed?.availability !== state.availability &&
-      changedAt !== null &&
-      now - changedAt > PUSH_LAG_WARN_MS
+      pushed !== state.availability &&
+      pushed !== aMinuteAgo &&
+      now - readAt > PUSH_LAG_WARN_MS
     ) {
       warnings.push({
         severity: 'warning',
         area: 'presence',
-        text: `${who}: PHONE-LiNK shows ${pushed?.availability ?? 'nothing yet'}, the calendar says ${state.availability}`,
+        text: `${who}: PHONE-LiNK shows ${pushed ?? 'nothing yet'}, the calendar says ${state.availability}`,
         userId: user.id,
       });
     }

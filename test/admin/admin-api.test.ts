@@ -278,6 +278,49 @@ describe('§5 admin API', () => {
     });
   });
 
+  describe('§5 health: pushes overdue', () => {
+    it('warns when PHONE-LiNK has shown another availability than the calendar for over a minute', async () => {
+      const now = Date.now();
+      await world.services.users.put(aUser({ id: '203', name: 'Carla', email: 'carla@contoso.com' }));
+      await world.services.calendars.saveAppointments(
+        '203',
+        { start: now - 3_600_000, end: now + 86_400_000 },
+        [anAppointment({ id: 'c1', start: now - 300_000, end: now + 600_000 })],
+        { readAt: now - 120_000, because: 'scan' },
+      );
+      await world.services.calendars.saveOutOfOffice(
+        '203',
+        { status: 'disabled', internalReplyHtml: null },
+        'UTC',
+        now - 120_000,
+      );
+      await world.services.presence.save({
+        userId: '203',
+        lastPushed: {
+          availability: 'Available',
+          greeting: 'standard',
+          until: null,
+          note: null,
+          absence: null,
+          source: 'calendar',
+        },
+        lastPushedAt: now - 600_000,
+        sequence: 1,
+        override: null,
+        wakeAt: null,
+        lastNotificationAt: null,
+        etag: null,
+      });
+      const health = record((await world.call('GET', 'health')).json);
+      assert.ok(Array.isArray(health.warnings));
+      const texts = health.warnings.map((w: unknown) => String(record(w).text));
+      assert.ok(
+        texts.includes('carla@contoso.com: PHONE-LiNK shows Available, the calendar says Meeting'),
+        texts.join('\n'),
+      );
+    });
+  });
+
   describe('§6 no secret anywhere', () => {
     it('never answers or logs a secret value', async () => {
       const log = (await world.call('GET', 'log')).text;
