@@ -211,6 +211,18 @@ describe('EWS calendar source against the simulated Exchange', () => {
     assert.equal(later?.ok && later.value.timeZone, 'Pacific Standard Time');
   });
 
+  it('reads the time zone again with each out-of-office refresh', async () => {
+    const box = mailbox(world, 'mover@contoso.com');
+    const source = world.source();
+    const zoneNow = async () => {
+      const result = (await source.readOutOfOffice([box])).get(box.userId);
+      return result?.ok ? result.value.timeZone : null;
+    };
+    assert.equal(await zoneNow(), 'W. Europe Standard Time');
+    world.mailboxes.setTimeZone(box.email, 'Tokyo Standard Time');
+    assert.equal(await zoneNow(), 'Tokyo Standard Time');
+  });
+
   it('impersonates each user with ExchangeImpersonation and X-AnchorMailbox, never reading its own mailbox', async () => {
     const carol = mailbox(world, 'carol@contoso.com');
     const before = world.sim.requests.length;

@@ -121,7 +121,8 @@ export class EwsCalendarSource implements CalendarSource {
         },
       );
       if (!settings.ok) return settings;
-      const zone = await this.#mailboxZone(mailbox.email);
+      // Read afresh: this is the periodic refresh of the mailbox's settings, the zone included.
+      const zone = await this.#mailboxZone(mailbox.email, true);
       if (!zone.ok) return zone;
       return ok({ outOfOffice: settings.value, timeZone: zone.value ?? 'UTC' });
     });
@@ -227,7 +228,7 @@ export class EwsCalendarSource implements CalendarSource {
     const needsZone = items.some((item) => item.IsAllDayEvent === 'true' && ianaOf(zoneId(item)) === null);
     let zone = this.#zones.get(email.toLowerCase()) ?? null;
     if (needsZone && zone === null) {
-      const read = await this.#mailboxZone(email);
+      const read = await this.#mailboxZone(email, false);
       if (!read.ok) return read;
       zone = read.value;
     }
@@ -239,11 +240,11 @@ export class EwsCalendarSource implements CalendarSource {
     return ok({ appointments });
   }
 
-  /** The mailbox's time zone (null when the mailbox has none configured), cached. */
-  async #mailboxZone(email: string): Promise<Result<string | null>> {
+  /** The mailbox's time zone (null when the mailbox has none configured); cached unless `fresh`. */
+  async #mailboxZone(email: string, fresh: boolean): Promise<Result<string | null>> {
     const key = email.toLowerCase();
     const known = this.#zones.get(key);
-    if (known !== undefined) return ok(known);
+    if (known !== undefined && !fresh) return ok(known);
     const answer = await this.#run(
       email,
       `the time zone of ${email}`,
