@@ -1,5 +1,7 @@
+import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
+import type { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
 import type { UserRecord, UserStore } from '../storage/stores.ts';
 import type { PhonelinkClient, PhonelinkUser } from './phonelink-client.ts';
 
@@ -8,6 +10,8 @@ export interface DirectorySyncDeps {
   readonly users: UserStore;
   readonly log: AdminLog;
   readonly now: () => Instant;
+  /** When given, the outcome of reading the directory counts for the PHONE-LiNK connection status. */
+  readonly health?: PhonelinkHealth;
 }
 
 export interface DirectorySyncResult {
@@ -29,7 +33,7 @@ export interface DirectorySyncResult {
  * PHONE-LiNK cannot be read; the stored directory is then left as it was.
  */
 export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectorySyncResult> {
-  const [listed, before] = await Promise.all([deps.phonelink.listUsers(), deps.users.list()]);
+  const [listed, before] = await Promise.all([listUsers(deps), deps.users.list()]);
   const now = deps.now();
   const all = uniqueById(listed).map((u) => toRecord(u, now));
 
@@ -50,6 +54,22 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
     `PHONE-LiNK users: ${all.length}, integrated: ${integrated.length}, skipped: ${all.length - integrated.length}`,
   );
   return { integrated, removed, all };
+}
+
+async function listUsers(deps: DirectorySyncDeps) {
+  try {
+    const users = await deps.phonelink.listUsers();
+    await deps.health?.report('online', null, deps.now());
+    return users;
+  } catch (error) {
+    if (error instanceof AppError && deps.health !== undefined) {
+      if (error.code === 'phonelink.unauthorized')
+        await deps.health.report('unauthorized', error.message, deps.now());
+      if (error.code === 'phonelink.unreachable')
+        await deps.health.report('unreachable', error.message, deps.now());
+    }
+    throw error;
+  }
 }
 
 function toRecord(user: PhonelinkUser, now: Instant): UserRecord {

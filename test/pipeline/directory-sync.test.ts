@@ -12,6 +12,7 @@ describe('§4 user directory sync', () => {
       users: world.deps.users,
       log: world.log,
       now: world.deps.now,
+      health: world.deps.health,
     });
 
   before(async () => {
@@ -68,9 +69,10 @@ describe('§4 user directory sync', () => {
     assert.equal(await world.deps.users.get('206'), null);
   });
 
-  it('leaves the stored directory alone when PHONE-LiNK cannot be read', async () => {
+  it('leaves the stored directory alone when PHONE-LiNK cannot be read, and says it is unreachable', async () => {
     world.sim.setFault({ status: 503 });
     await assert.rejects(sync(), { code: 'phonelink.unreachable' });
+    assert.equal((await world.healthStore.list()).find((h) => h.component === 'phonelink')?.ok, false);
     world.sim.setFault(null);
     assert.equal((await world.deps.users.list()).length, 2);
   });
