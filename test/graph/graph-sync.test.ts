@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
+import {
+  type ExchangeSimulator,
+  startExchangeSimulator,
+} from '../../dev/exchange-sim/graph/exchange-simulator.ts';
+import { trustLocalCa } from '../../dev/exchange-sim/trust.ts';
+import {
+  type PhonelinkSimulator,
+  startPhonelinkSimulator,
+} from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import { createServices, type Services } from '../../shared/app/services.ts';
+import { loadSettings } from '../../shared/config/load-settings.ts';
+import { type QUEUES, scanMessage, type WorkQueues } from '../../shared/queues/messages.ts';
+import { runCalendarSync } from '../../shared/sync/calendar-sync.ts';
+import { runMaintenance } from '../../shared/sync/maintenance.ts';
+import { runScan } from '../../shared/sync/scan.ts';
+import { calendarSyncDeps, maintenanceDeps, scanDeps } from '../../shared/sync/sync-services.ts';
+
+const TENANT = '9a8b7c6d-1111-4222-8333-444455556666';
+const CLIENT = { clientId: 'c0ffee00-1111-4222-8333-444455556666', clientSecret: 'sync-test-secret' };
+const HOUR = 3_600_000;
+
+/** Real Storage queues; what the use cases send is kept so the test can hand it to the next use case. */
+class RememberingQueues implements WorkQueues {
+  readonly sent: { queue: string; message: unknown }[] = [];
+  readonly #inner: WorkQueues;
+  constructor(inner: WorkQueues) {
+    this.#inner = inner;
+  }
+  async send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds = 0): Promise<void> {
+    await this.#inner.send(queue, message, delaySeconds);
+    this.sent.push({ queue, message });
+  }
+  take(queue: string): unknown[] {
+    const taken = this.sent.filter((s) => s.queue === queue).map((s) => s.message);
+    this.sent.splice(0, this.sent.length, ...this.sent.filter((s) => s.queue !== queue));
+    return taken;
+  }
+}
+
+/** Graph's handshake only: the use cases here are called directly, the webhook has its own tests. */
+async function startCallback(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const token = new URL(req.url ?? '/', 'http://callback').searchParams.get('validationToken');
+    req.resume();
+    res.writeHead(token === null ? 202 : 200, { 'content-type': 'text/plain' });
+    res.end(token ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite and the simulators)', () => {
+  let azurite: RunningAzurite;
+  let exchange: ExchangeSimulator;
+  let phonelink: PhonelinkSimulator;
+  let callback: Server;
+  let services: Services;
+  let queues: RememberingQueues;
+  let now = Date.now();
+  const clock = () => now;
+
+  /** Runs the scan and every calendar-sync job it fans out. */
+  async function scanAndSync(reason: 'startup' | 'force' = 'startup'): Promise<void> {
+    await runScan({ ...scanDeps(services), now: clock }, scanMessage.parse({ reason }));
+    await drainCalendarSync();
+  }
+
+  async function drainCalendarSync(): Promise<void> {
+    for (const message of queues.take('calendar-sync')) {
+      await runCalendarSync({ ...calendarSyncDeps(services), now: clock }, message);
+    }
+  }
+
+  async function logLines(): Promise<string[]> {
+    return (await services.logReader.readAfter(null, 10_000)).map((entry) => entry.line);
+  }
+
+  before(async () => {
+    azurite = await startAzurite();
+    exchange = await startExchangeSimulator({ tenantId: TENANT, clients: [CLIENT] });
+    trustLocalCa(exchange.caPem);
+    exchange.mailboxes.addUser({ email: 'ann@contoso.com', timeZone: 'W. Europe Standard Time' });
+    exchange.mailboxes.addUser({ email: 'bob@contoso.com' });
+    exchange.mailboxes.createEvent('ann@contoso.com', {
+      subject: 'Design review',
+      start: now + HOUR,
+      end: now + 2 * HOUR,
+    });
+    phonelink = await startPhonelinkSimulator({
+      apiKey: 'sync-test-key',
+      users: [
+        { id: '201', name: 'Ann Smith', email: 'ann@contoso.com', calendarIntegration: true },
+        { id: '202', name: 'Bob Jones', email: 'bob@contoso.com', calendarIntegration: true },
+        { id: '203', name: 'Cy Nomail', email: 'cy@contoso.com', calendarIntegration: true },
+      ],
+    });
+    callback = await startCallback();
+    const settings = loadSettings({
+      AzureWebJobsStorage: azurite.connectionString,
+      CALENDAR_SOURCE: 'graph',
+      CALLBACK_URL: `http://127.0.0.1:${(callback.address() as AddressInfo).port}`,
+      GRAPH_TENANT_ID: TENANT,
+      GRAPH_CLIENT_ID: CLIENT.clientId,
+      GRAPH_CLIENT_SECRET: CLIENT.clientSecret,
+      GRAPH_BASE_URL: exchange.graphBaseUrl,
+      GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+      PHONELINK_URL: phonelink.url,
+      PHONELINK_API_KEY: 'sync-test-key',
+    });
+    const plain = createServices(settings);
+    queues = new RememberingQueues(plain.queues);
+    services = createServices(settings, { queues });
+  });
+
+  after(async () => {
+    await new Promise((resolve) => callback?.close(resolve));
+    await phonelink?.stop();
+    await exchange?.stop();
+    await azurite?.stop();
+  });
+
+  it('writes the §6 lines: connection, then subscribing and out-of-office per user', async () => {
+    await scanAndSync();
+    const lines = await logLines();
+    const expected = [
+      'Starting Microsoft Graph',
+      `Using Graph URL: ${exchange.graphBaseUrl.replace(/\/$/, '')}/v1.0`,
+      `Connected to Microsoft Graph (tenant ${TENANT})`,
+      'Subscribing to availability of user: ann@contoso.com',
+      'Getting out-of-office settings for: 3 users',
+      'Getting out-of-office settings for: ann@contoso.com',
+    ];
+    let from = 0;
+    for (const line of expected) {
+      const index = lines.indexOf(line, from);
+      assert.ok(index >= 0, `missing or out of order: "${line}" in\n${lines.join('\n')}`);
+      from = index + 1;
+    }
+  });
+
+  it('stores the window, the out-of-office setting and a subscription per user, and asks for their presence', async () => {
+    const stored = await services.calendars.get('201');
+    assert.deepEqual(
+      stored?.appointments.map((a) => a.subject),
+      ['Design review'],
+    );
+    assert.equal(stored?.timeZone, 'W. Europe Standard Time');
+    const subscription = await services.subscriptions.getByUser('201');
+    assert.ok(subscription?.clientState && subscription.clientState.length >= 20);
+    assert.notEqual(subscription.clientState, (await services.subscriptions.getByUser('202'))?.clientState);
+    assert.ok((subscription.expiresAt ?? 0) - Date.now() <= 10_080 * 60_000);
+    assert.ok(
+      exchange
+        .subscriptions()
+        .some(
+          (s) =>
+            s.id === subscription.id &&
+            s.lifecycleNotificationUrl?.endsWith('/api/notifications/graph/lifecycle'),
+        ),
+    );
+    assert.deepEqual(
+      queues
+        .take('presence')
+        .map((m) => (m as { userId: string }).userId)
+        .sort(),
+      ['201', '202'],
+    );
+  });
+
+  it('keeps what was known of a mailbox it cannot read, with a readable error', async () => {
+    const before = await services.calendars.get('201');
+    exchange.mailboxes.removeUser('ann@contoso.com');
+    await scanAndSync('force');
+    const after = await services.calendars.get('201');
+    assert.deepEqual(after?.appointments, before?.appointments);
+    assert.match(after?.lastError ?? '', /calendar of ann@contoso\.com: Microsoft Graph answered HTTP 404/);
+    assert.ok(
+      (await logLines()).some((line) => line.startsWith('Could not read the calendar of ann@contoso.com')),
+    );
+    // Cy has no mailbox at all: an error for Cy, nothing stored as if Cy were free.
+    assert.equal((await services.calendars.get('203'))?.appointments.length ?? 0, 0);
+  });
+
+  it('re-reads a calendar on the hourly refresh only once it is 20 hours old', async () => {
+    exchange.resetCounters();
+    await runMaintenance({ ...maintenanceDeps(services), now: clock });
+    const refresh = queues.sent.filter((s) => s.queue === 'calendar-sync');
+    assert.ok(refresh.every((s) => (s.message as { reason: string }).reason === 'refresh-oof'));
+    const readAt = (await services.calendars.get('202'))?.calendarReadAt;
+    await drainCalendarSync();
+    assert.equal((await services.calendars.get('202'))?.calendarReadAt, readAt, 'not re-read after an hour');
+    assert.ok(exchange.operationCount('mailboxSettings') >= 1);
+    now += 21 * HOUR;
+    await runMaintenance({ ...maintenanceDeps(services), now: clock });
+    await drainCalendarSync();
+    assert.equal((await services.calendars.get('202'))?.calendarReadAt, now, 're-read after 21 hours');
+  });
+
+  it('unsubscribes a user who left the integration and forgets their calendar', async () => {
+    const subscription = await services.subscriptions.getByUser('202');
+    assert.ok(subscription);
+    phonelink.setUsers([
+      { id: '201', name: 'Ann Smith', email: 'ann@contoso.com', calendarIntegration: true },
+      { id: '202', name: 'Bob Jones', email: 'bob@contoso.com', calendarIntegration: false },
+    ]);
+    await scanAndSync('force');
+    assert.equal(await services.subscriptions.getByUser('202'), null);
+    assert.equal(await services.calendars.get('202'), null);
+    assert.ok(!exchange.subscriptions().some((s) => s.id === subscription.id));
+  });
+});
