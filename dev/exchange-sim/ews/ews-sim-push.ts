@@ -213,14 +213,15 @@ export class EwsPush {
       if (subscription.pending.length > 0) void this.#send(subscription);
       return;
     }
-    // Failed: retry at doubling intervals until StatusFrequency has passed, then give up.
+    // Failed: retry after 30 s, then at doubling intervals; a retry that would fall after
+    // StatusFrequency is not sent, and the subscription is gone.
     const now = Date.now();
     subscription.failingSince ??= now;
-    if (now - subscription.failingSince >= subscription.frequencyMs) {
+    const delay = this.#retryBaseMs * 2 ** subscription.failures;
+    if (now + delay - subscription.failingSince > subscription.frequencyMs) {
       this.#drop(subscription);
       return;
     }
-    const delay = this.#retryBaseMs * 2 ** subscription.failures;
     subscription.failures += 1;
     subscription.retry = setTimeout(() => {
       subscription.retry = null;
