@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadSettings, readLocalSettings } from '../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from './azurite.ts';
@@ -95,9 +96,21 @@ async function startConfigured(): Promise<void> {
     env.AzureWebJobsStorage = azurite.connectionString;
     console.log('Storage is the development default: started Azurite (data in .dev-data/azurite)');
   }
+  // Without a key the admin page could not be used at all: make one for this run.
+  const generatedKey = startup.adminApiKey === null ? randomBytes(24).toString('base64url') : null;
+  if (generatedKey !== null) env.ADMIN_API_KEY = generatedKey;
   const host = await startFunctionsHost({ port, env });
   stoppers.push(() => host.stop());
   console.log(
-    `\n  Admin page  ${host.url.replace('127.0.0.1', 'localhost')}/api/admin\n\n  Ctrl-C stops everything.\n`,
+    [
+      '',
+      `  Admin page        ${host.url.replace('127.0.0.1', 'localhost')}/api/admin`,
+      generatedKey === null
+        ? '  Admin API key     ADMIN_API_KEY as configured'
+        : `  Admin API key     ${generatedKey}  (ADMIN_API_KEY is not set: made for this run)`,
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
   );
 }
