@@ -14,6 +14,8 @@ export function recalculateDeps(services: Services): RecalculatePresenceDeps {
     log: services.log,
     health: services.phonelinkHealth,
     policy: services.settings.policy,
+    // The services follow settings changed on the admin page.
+    integrationEnabled: () => services.settings.integrationEnabled,
     now: Date.now,
   };
 }

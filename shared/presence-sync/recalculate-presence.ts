@@ -26,6 +26,8 @@ export interface RecalculatePresenceDeps {
   readonly log: AdminLog;
   readonly health: PhonelinkHealth;
   readonly policy: Policy;
+  /** The "Activate" box as it is now: while off, nothing is pushed or scheduled (activating rescans everyone). */
+  readonly integrationEnabled: () => boolean | Promise<boolean>;
   readonly now: () => Instant;
   /** Waits out a wake-up that became visible up to a second before its instant. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -38,6 +40,7 @@ export type RecalculateOutcome =
   | 'stale-wake-up'
   | 'rescheduled-early-wake-up'
   | 'not-managed'
+  | 'integration-off'
   | 'no-calendar-yet'
   | 'gone'
   | 'retry-scheduled';
@@ -95,9 +98,11 @@ async function recalculate(
     const record = stored ?? freshPresenceRecord(userId);
     const now = deps.now();
 
-    if (user === null || !user.integrated) {
-      if (record.wakeAt === null || record.etag === null) return 'not-managed';
-      if (await deps.presence.save({ ...record, wakeAt: null })) return 'not-managed';
+    if (user === null || !user.integrated || !(await deps.integrationEnabled())) {
+      const idle = user?.integrated ? 'integration-off' : 'not-managed';
+      // No wake-up stays on record, so the next recalculation schedules one afresh.
+      if (record.wakeAt === null || record.etag === null) return idle;
+      if (await deps.presence.save({ ...record, wakeAt: null })) return idle;
       continue;
     }
     // Until the first calendar read there is nothing to show, unless the user chose something.

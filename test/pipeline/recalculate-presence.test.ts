@@ -223,6 +223,27 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal(world.sim.requests.filter((r) => r.userId === '309' && r.status === 409).length, 0);
   });
 
+  it('pushes and schedules nothing while the integration is not activated', async () => {
+    await seed(world, '311', [anAppointment()]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    assert.equal(await recalc(world, { userId: '311', reason: 'scan' }), 'pushed');
+    world.setIntegrationEnabled(false);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    try {
+      assert.equal(
+        await recalc(world, { userId: '311', reason: 'transition', wakeAt: utc('2026-11-24T09:00:00Z') }),
+        'integration-off',
+      );
+    } finally {
+      world.setIntegrationEnabled(true);
+    }
+    assert.equal(world.sim.pushes.filter((p) => p.userId === '311').length, 1);
+    assert.equal((await world.deps.presence.get('311'))?.wakeAt, null);
+    // Activating again rescans, which recalculates every user.
+    assert.equal(await recalc(world, { userId: '311', reason: 'calendar-changed' }), 'pushed');
+    assert.equal(world.sim.presenceOf('311')?.availability, 'Meeting');
+  });
+
   it('does nothing for a user whose calendar was never read', async () => {
     await world.deps.users.put({
       id: '310',

@@ -61,6 +61,8 @@ export interface PipelineWorld {
   readonly overrideDeps: SetOverrideDeps & { readonly webhookSecret: Secret };
   /** Sets the clock the use cases read. */
   setNow(instant: Instant): void;
+  /** The "Activate" box the worker reads. */
+  setIntegrationEnabled(enabled: boolean): void;
   logLines(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function startPipelineWorld(users: readonly SimUser[]): Promise<Pip
   const log = new TableAdminLog(table('log'));
   const healthStore = createTableHealthStore(table('health'));
   let now = 0;
+  let integrationEnabled = true;
   const clock = () => now;
   const common = {
     users: new TableUserStore(table('users')),
@@ -92,6 +95,7 @@ export async function startPipelineWorld(users: readonly SimUser[]): Promise<Pip
     ...common,
     phonelink: createPhonelinkClient({ baseUrl: new URL(sim.url), apiKey: new Secret(API_KEY) }),
     health: new PhonelinkHealth(healthStore, log),
+    integrationEnabled: () => integrationEnabled,
     // The fake clock moves on instead of the test waiting.
     sleep: async (ms) => {
       now += ms;
@@ -108,6 +112,9 @@ export async function startPipelineWorld(users: readonly SimUser[]): Promise<Pip
     overrideDeps: { ...common, webhookSecret: new Secret(WEBHOOK_SECRET) },
     setNow(instant) {
       now = instant;
+    },
+    setIntegrationEnabled(enabled) {
+      integrationEnabled = enabled;
     },
     async logLines() {
       return (await log.readAfter(null, 1000)).map((e) => e.line);
