@@ -4,7 +4,16 @@
 //   dist/host.json, dist/package.json (main: main.js, no dependencies: nothing to install)
 //   dist/page/          the admin page's HTML, CSS and script
 // `node scripts/build.ts` (npm run build). Exits non-zero on an error.
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build as esbuild, type Metafile, type Plugin } from 'esbuild';
