@@ -41,15 +41,26 @@ export async function readAdminSettings(deps: SettingsDeps): Promise<SettingsVie
   for (const name of Object.keys(ADMIN_SETTINGS)) {
     if (!isAdminSettingName(name)) continue;
     // A written text reads back exactly as written; start-up values as the settings hold them.
-    view[name] =
-      ADMIN_SETTINGS[name].type === 'text' || ADMIN_SETTINGS[name].type === 'url'
+    const kind = ADMIN_SETTINGS[name].type;
+    const value =
+      kind === 'text' || kind === 'url'
         ? (written.get(name) ?? settingValueOf(name, settings))
         : settingValueOf(name, settings);
+    view[name] = kind === 'url' && typeof value === 'string' ? withoutCredentials(value) : value;
   }
   return view;
 }
 
 const text = (url: URL | null): string | null => (url === null ? null : url.href);
+
+/** A URL may carry a user name and password (`https://user:secret@host`): never shown. */
+function withoutCredentials(value: string): string {
+  const url = URL.parse(value);
+  if (url === null || (url.username === '' && url.password === '')) return value;
+  url.username = '';
+  url.password = '';
+  return url.href;
+}
 
 function settingValueOf(name: AdminSettingName, settings: Settings): SettingValue {
   switch (name) {

@@ -159,6 +159,16 @@ describe('§5 admin API', () => {
       assert.equal(record(reset.json).CALLBACK_URL, 'https://presence.example.com/');
     });
 
+    it('never shows credentials written into a URL', async () => {
+      const answer = await world.call('PUT', 'settings', {
+        body: '{"PHONELINK_URL": "http://operator:pw-in-url-Xy71@pbx.example.com:21020"}',
+      });
+      assert.equal(record(answer.json).PHONELINK_URL, 'http://pbx.example.com:21020/');
+      assert.ok(!answer.text.includes('pw-in-url-Xy71'));
+      assert.ok(!(await world.call('GET', 'settings')).text.includes('pw-in-url-Xy71'));
+      await world.call('PUT', 'settings', { body: '{"PHONELINK_URL": null}' });
+    });
+
     it('accepts what GET answered, sent back unchanged', async () => {
       const current = await world.call('GET', 'settings');
       const writable = Object.fromEntries(
