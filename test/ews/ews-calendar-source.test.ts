@@ -260,6 +260,16 @@ describe('EWS calendar source against the simulated Exchange', () => {
     assert.equal(world.sim.ntlmHandshakes - before, 1);
   });
 
+  it('reconnects and shakes hands again when Exchange drops its connections', async () => {
+    const hal = mailbox(world, 'hal@contoso.com');
+    const source = world.source();
+    assert.equal((await source.readCalendars([hal], WINDOW)).get(hal.userId)?.ok, true);
+    const before = world.sim.ntlmHandshakes;
+    world.sim.dropConnections();
+    assert.equal((await source.readCalendars([hal], WINDOW)).get(hal.userId)?.ok, true);
+    assert.equal(world.sim.ntlmHandshakes - before, 1);
+  });
+
   it('fails per mailbox: no impersonation right, and a mailbox that does not exist', async () => {
     const erin = mailbox(world, 'erin@contoso.com');
     const ghost = { userId: 'ghost', email: 'ghost@contoso.com' };

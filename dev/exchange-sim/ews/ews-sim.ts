@@ -104,6 +104,7 @@ export class EwsSim {
   readonly #requests: EwsRequestRecord[] = [];
   #busy: { count: number; backOffMs: number } = { count: 0, backOffMs: 0 };
   #handshakes = 0;
+  readonly #sockets = new Set<Socket>();
 
   constructor(mailboxes: Mailboxes, options: EwsSimOptions) {
     this.#mailboxes = mailboxes;
@@ -140,8 +141,18 @@ export class EwsSim {
     this.#push.close();
   }
 
+  /** Closes every client connection, as an IIS recycle or a load balancer's idle timeout does. */
+  dropConnections(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+  }
+
   /** Serves one request to /ews/exchange.asmx. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.#sockets.has(req.socket)) {
+      this.#sockets.add(req.socket);
+      req.socket.once('close', () => this.#sockets.delete(req.socket));
+    }
     const raw = await readBody(req);
     if (req.method !== 'POST') return send(res, 405, 'text/plain', 'EWS takes POST');
     if (raw === null) return send(res, 413, 'text/plain', 'request too large');

@@ -56,8 +56,14 @@ export class EwsTransport {
     const secure = options.url.protocol === 'https:';
     for (let i = 0; i < (options.lanes ?? 4); i += 1) {
       const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
+      // No TLS session resumption: a resumed session shows no peer certificate, and NTLM's
+      // channel bindings are made from it. Lanes are few and long-lived, so this costs little.
       const agent = secure
-        ? new https.Agent({ ...agentOptions, ...(options.ca === undefined ? {} : { ca: options.ca }) })
+        ? new https.Agent({
+            ...agentOptions,
+            maxCachedSessions: 0,
+            ...(options.ca === undefined ? {} : { ca: options.ca }),
+          })
         : new http.Agent(agentOptions);
       this.#free.push({ agent, socket: null });
     }
@@ -71,9 +77,17 @@ export class EwsTransport {
   async post(body: string, headers: Readonly<Record<string, string>>): Promise<HttpAnswer> {
     const lane = await this.#acquire();
     try {
-      return this.#options.auth === 'basic'
-        ? await this.#postBasic(lane, body, headers)
-        : await this.#postNtlm(lane, body, headers);
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return this.#options.auth === 'basic'
+            ? await this.#postBasic(lane, body, headers)
+            : await this.#postNtlm(lane, body, headers);
+        } catch (error) {
+          // A kept-alive socket the server closed just as we used it: once more on a new one.
+          if (attempt > 0 || !isStaleSocket(error)) throw error;
+          lane.socket = null;
+        }
+      }
     } finally {
       this.#release(lane);
     }
@@ -210,6 +224,15 @@ function channelBindingsOf(socket: Socket): Buffer | null {
   if (!(socket instanceof TLSSocket)) return null;
   const certificate = socket.getPeerCertificate();
   return certificate.raw === undefined ? null : channelBindingsHash(certificate.raw);
+}
+
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
+function isStaleSocket(error: unknown): boolean {
+  if (!(error instanceof AppError) || error.code !== 'exchange.unreachable') return false;
+  const cause: unknown = error.cause;
+  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return false;
+  return typeof cause.code === 'string' && STALE_SOCKET.has(cause.code);
 }
 
 function ntlmChallenge(response: IncomingMessage): ReturnType<typeof parseChallengeHeader> {
