@@ -62,7 +62,10 @@ export interface CalendarSubscription {
   readonly id: string;
   readonly userId: string;
   readonly source: 'graph' | 'ews';
-  /** When Exchange drops it unless renewed; null for EWS push (kept alive by status pings). */
+  /**
+   * Graph: when Exchange drops it unless renewed. EWS push (kept alive by status pings): the
+   * liveness deadline, two status periods after the last notification; past it, presumed gone.
+   */
   readonly expiresAt: Instant | null;
   /** Graph: the random secret Graph echoes in each notification. */
   readonly clientState: string | null;
