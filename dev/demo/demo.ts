@@ -28,6 +28,8 @@ export interface RunningDemo {
   readonly adminPageUrl: string;
   readonly presenceWindowUrl: string;
   readonly adminApiKey: string;
+  /** Every secret this demo made (for tests that no answer or log line carries one). */
+  readonly secretValues: readonly string[];
   readonly exchange: ExchangeSimulator;
   /** EWS_URL of the simulated Exchange Server front-end. */
   readonly ewsUrl: string;
@@ -124,6 +126,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       adminPageUrl: `http://localhost:${port}/api/admin`,
       presenceWindowUrl: `${phonelink.url}/`,
       adminApiKey,
+      secretValues: [
+        graphSecret,
+        phonelinkKey,
+        webhookSecret,
+        adminApiKey,
+        ews.settings.EWS_PASSWORD ?? '',
+      ].filter((value) => value !== ''),
       exchange,
       ewsUrl: ews.url.href,
       source,

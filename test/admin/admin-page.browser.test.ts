@@ -105,6 +105,21 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await page.screenshot({ path: join(IMAGES, 'admin-page.png'), fullPage: true });
   });
 
+  it('§6 never answers or logs a secret of the demo', async () => {
+    const api = demo.adminPageUrl.replace(/admin$/, '');
+    const headers = { authorization: `Bearer ${demo.adminApiKey}` };
+    const bodies = await Promise.all(
+      ['status', 'settings', 'log', 'users', 'users/201/appointments', 'health'].map(async (path) =>
+        (await fetch(`${api}${path}`, { headers })).text(),
+      ),
+    );
+    const page = await (await fetch(`${api}admin`)).text();
+    for (const body of [...bodies, page]) {
+      for (const secret of demo.secretValues) assert.ok(!body.includes(secret), 'a secret leaked');
+    }
+    assert.match(bodies[2] ?? '', /Connected to Microsoft Graph/);
+  });
+
   it('shows the presence window of the simulated PHONE-LiNK', async () => {
     const window = await context.newPage();
     await window.goto(demo.presenceWindowUrl);
