@@ -85,7 +85,9 @@ export class EwsCalendarSource implements CalendarSource {
     const answer = await this.#run(null, 'the connection check', getServerTimeZonesBody(), () =>
       ok(null),
     ).catch((error: unknown) =>
-      fail(error instanceof AppError ? error : new AppError('internal', 'EWS check failed')),
+      fail(
+        error instanceof AppError ? error : new AppError('internal', 'EWS check failed', { cause: error }),
+      ),
     );
     if (!answer.ok) {
       await log.write(`Could not connect to EWS: ${answer.error.message}`, 'error');
@@ -287,7 +289,10 @@ export class EwsCalendarSource implements CalendarSource {
       const problem = result.error;
       if (typeof problem === 'string') {
         const code: ErrorCode = http.status >= 500 ? 'exchange.unreachable' : 'exchange.protocol';
-        throw new AppError(code, `EWS answered HTTP ${http.status} with ${problem} for ${subject}`);
+        const error = new AppError(code, `EWS answered HTTP ${http.status} with ${problem} for ${subject}`);
+        // Not even a SOAP envelope: the server (or a proxy) failed, not this mailbox.
+        if (!answer.ok) throw error;
+        return fail(error);
       }
       if (problem.responseCode === 'ErrorServerBusy') {
         const wait = problem.backOffMs ?? 1_000;
