@@ -79,6 +79,9 @@
     for (const child of children) node.append(child ?? '');
     return node;
   };
+  // The API speaks UTC; people read their own clock.
+  const localTimes = (text) =>
+    text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, (iso) => new Date(iso).toLocaleString());
   const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
   const badge = (availability) =>
@@ -147,7 +150,12 @@
         { 'data-user': u.id, title: 'Open the advanced view' },
         el('td', {}, el('strong', {}, u.name), el('br'), el('span', { class: 'muted' }, u.email || '')),
         el('td', {}, badge(u.availability), u.note ? el('div', { class: 'muted' }, u.note) : ''),
-        el('td', {}, u.why.text, u.why.basedOn ? el('div', { class: 'muted' }, u.why.basedOn) : ''),
+        el(
+          'td',
+          {},
+          localTimes(u.why.text),
+          u.why.basedOn ? el('div', { class: 'muted' }, localTimes(u.why.basedOn)) : '',
+        ),
         el('td', {}, clock(u.until)),
         el('td', {}, badge(u.phonelink.availability)),
         el('td', {}, time(u.lastNotificationAt)),
@@ -168,7 +176,7 @@
     const u = await api(`users/${encodeURIComponent(id)}/appointments`);
     $('advanced').hidden = false;
     $('advanced-name').textContent = `${u.name} <${u.email || 'no email'}>`;
-    $('advanced-why').replaceChildren(badge(u.availability), ' ', u.why.text);
+    $('advanced-why').replaceChildren(badge(u.availability), ' ', localTimes(u.why.text));
     const oof = u.outOfOffice;
     facts($('advanced-facts'), [
       [
