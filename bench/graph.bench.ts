@@ -125,6 +125,13 @@ try {
   const scanSeconds = (scanEnd - firstRequest) / 1000;
   const roundTripsPerUser = exchange.requestCount() / USERS;
   const scanRss = peakRssMb(hostPid);
+  if (process.env.BENCH_TRACE) {
+    const handshakes = exchange.deliveries().filter((d) => d.kind === 'validation');
+    console.log(
+      `  throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+        `handshakes ${handshakes.length} (failed ${handshakes.filter((d) => d.status !== 200).length}, max ${Math.max(...handshakes.map((d) => d.durationMs))} ms)`,
+    );
+  }
 
   // Change notifications at 300/s, sent by the simulated Graph as it sends them (its own batching).
   await sleep(2_000);

@@ -66,7 +66,12 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
   const now = deps.now();
   const fullRead = LOGGED_REASONS.has(message.reason);
   // A full read replaces everything and always asks for a recalculation: what was stored before does not matter.
-  const users = await loadUsers(deps, message, { withStored: !fullRead });
+  // A notice means the subscription works: renewing is left to the hourly refresh and lifecycle notices.
+  const manageSubscription = message.reason !== 'notification';
+  const users = await loadUsers(deps, message, {
+    withStored: !fullRead,
+    withSubscription: manageSubscription,
+  });
   if (users.length === 0) return;
 
   const readCalendar = users.filter(({ stored }) => {
@@ -78,7 +83,11 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
     return true;
   });
   const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;
-  const subscribe = fullRead ? users : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
+  const subscribe = !manageSubscription
+    ? []
+    : fullRead
+      ? users
+      : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
 
   if (fullRead) {
     // The log orders lines by the cursor taken when write() is called, so they can be stored concurrently.
@@ -137,7 +146,7 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
 async function loadUsers(
   deps: CalendarSyncDeps,
   message: CalendarSyncMessage,
-  options: { readonly withStored: boolean },
+  options: { readonly withStored: boolean; readonly withSubscription: boolean },
 ): Promise<UserState[]> {
   const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox.email]));
   const loaded = await Promise.all(
@@ -146,7 +155,7 @@ async function loadUsers(
       if (email === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
-        deps.subscriptions.getByUser(userId),
+        options.withSubscription ? deps.subscriptions.getByUser(userId) : null,
       ]);
       return { mailbox: { userId, email }, stored, subscription };
     }),
