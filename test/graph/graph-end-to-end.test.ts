@@ -123,6 +123,41 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
       assert.equal(world.exchange.operationCount('calendarView'), readsBefore);
     });
 
+    it('recreates a subscription Graph removed, and the user stays followed', async () => {
+      const user = users[5];
+      assert.ok(user?.email);
+      const email = user.email;
+      const removed = world.exchange.subscriptions().find((s) => s.resource.toLowerCase().includes(email));
+      assert.ok(removed);
+      world.exchange.sendLifecycle(removed.id, 'subscriptionRemoved');
+      await world.waitFor('a new subscription', () =>
+        world.exchange
+          .subscriptions()
+          .some((s) => s.resource.toLowerCase().includes(email) && s.id !== removed.id),
+      );
+      busy(world.mailboxes, email, {
+        subject: 'After the removal',
+        showAs: 'oof',
+        start: at(-2),
+        end: at(20),
+      });
+      await world.waitForPresence(user.id, (p) => p.note === 'After the removal', 10_000);
+    });
+
+    it('renews a subscription on reauthorizationRequired', async () => {
+      const email = users[6]?.email ?? '';
+      const subscription = world.exchange
+        .subscriptions()
+        .find((s) => s.resource.toLowerCase().includes(email));
+      assert.ok(subscription);
+      const before = subscription.expiresAt;
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // so a renewal shows in the expiry
+      world.exchange.sendLifecycle(subscription.id, 'reauthorizationRequired');
+      await world.waitFor('the renewal', () =>
+        world.exchange.subscriptions().some((s) => s.id === subscription.id && s.expiresAt > before),
+      );
+    });
+
     const refusals = [
       { name: 'malformed JSON', body: '{"value": [', status: 400 },
       { name: 'JSON of the wrong shape', body: '{"value": 42}', status: 400 },
