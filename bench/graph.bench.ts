@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAzurite } from '../dev/azurite.ts';
+import { DEV_ACCOUNT_NAME, startAzurite } from '../dev/azurite.ts';
 import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
 import { startPhonelinkSimulator } from '../dev/phonelink-sim/phonelink-simulator.ts';
 
@@ -28,8 +29,20 @@ const stops: (() => Promise<unknown>)[] = [];
 let host: ChildProcess | null = null;
 
 try {
+  // Azure runs queues and tables as separate services; Azurite serves both from one Node.js
+  // process, where a webhook's queue write would wait behind the scan's table traffic. So the
+  // bench gives each its own Azurite (BENCH_ONE_AZURITE=1 measures with a single one).
   const azurite = await startAzurite();
   stops.push(() => azurite.stop());
+  let storage = azurite.connectionString;
+  if (!process.env.BENCH_ONE_AZURITE) {
+    const tables = await startAzurite();
+    stops.push(() => tables.stop());
+    storage = storage.replace(
+      /TableEndpoint=[^;]+/,
+      `TableEndpoint=${tables.endpoints.table}/${DEV_ACCOUNT_NAME}`,
+    );
+  }
   const exchange = await startExchangeSimulator({
     tenantId: TENANT,
     clients: [CLIENT],
@@ -74,7 +87,7 @@ try {
         NODE_EXTRA_CA_CERTS: exchange.caPath,
         HOST: '127.0.0.1',
         PORT: String(port),
-        AzureWebJobsStorage: azurite.connectionString,
+        AzureWebJobsStorage: storage,
         CALENDAR_SOURCE: 'graph',
         CALLBACK_URL: hostUrl,
         GRAPH_TENANT_ID: TENANT,
@@ -129,12 +142,15 @@ try {
     const handshakes = exchange.deliveries().filter((d) => d.kind === 'validation');
     console.log(
       `  throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+        `PHONE-LiNK requests ${phonelink.requests.length} (${[...new Set(phonelink.requests.map((r) => r.status))].map((st) => `${st}: ${phonelink.requests.filter((r) => r.status === st).length}`).join(', ')}), ` +
         `handshakes ${handshakes.length} (failed ${handshakes.filter((d) => d.status !== 200).length}, max ${Math.max(...handshakes.map((d) => d.durationMs))} ms)`,
     );
   }
 
   // Change notifications at 300/s, sent by the simulated Graph as it sends them (its own batching).
   await sleep(2_000);
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const loadStart = Date.now();
   const total = RATE * LOAD_SECONDS;
   for (let i = 0; i < total; i++) {
@@ -151,6 +167,11 @@ try {
     });
   }
   await exchange.notificationsIdle();
+  lag.disable();
+  if (process.env.BENCH_TRACE)
+    console.log(
+      `  bench process event-loop delay during the load: p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
   const acks = exchange
     .deliveries()
     .filter((d) => d.kind === 'change' && d.startedAt >= loadStart)
