@@ -38,7 +38,8 @@ describe(`§1 throttled Exchange: 30 % of requests answered 429 (${SOURCE})`, ()
       60_000,
     );
     // The ratio applies to Graph requests; the EWS front-end has its own throttling (ErrorServerBusy).
-    if (SOURCE === 'graph') assert.ok(world.exchange.throttledCount() > 0, 'the simulated Exchange throttled');
+    if (SOURCE === 'graph')
+      assert.ok(world.exchange.throttledCount() > 0, 'the simulated Exchange throttled');
   });
 
   it('still reflects a created appointment', async () => {
