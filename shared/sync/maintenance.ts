@@ -27,34 +27,26 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
   const [users, subscriptions] = await Promise.all([deps.users.list(), deps.subscriptions.list()]);
   const now = deps.now();
   const subscriptionOf = new Map(subscriptions.map((s) => [s.userId, s]));
-  const integrated = users.filter((user) => user.integrated && user.email !== null);
+  const integrated = users.flatMap((user) =>
+    user.integrated && user.email !== null ? [{ userId: user.id, email: user.email }] : [],
+  );
   // A lapsed subscription means notices were lost: read everything again.
-  const lapsed = integrated.filter((user) => {
-    const expiresAt = subscriptionOf.get(user.id)?.expiresAt;
+  const lapsed = integrated.filter((mailbox) => {
+    const expiresAt = subscriptionOf.get(mailbox.userId)?.expiresAt;
     return expiresAt != null && expiresAt <= now;
   });
-  const lapsedIds = new Set(lapsed.map((user) => user.id));
-  const refresh = integrated.filter((user) => !lapsedIds.has(user.id));
+  const lapsedIds = new Set(lapsed.map((mailbox) => mailbox.userId));
+  const refresh = integrated.filter((mailbox) => !lapsedIds.has(mailbox.userId));
+  const send = (mailboxes: readonly { userId: string; email: string }[], resync: boolean) =>
+    deps.queues.send(QUEUES.calendarSync, {
+      userIds: mailboxes.map((mailbox) => mailbox.userId),
+      reason: resync ? 'resync' : 'refresh-oof',
+      outOfOfficeOnly: !resync,
+      // The directory was just listed: the jobs need not look each user up again.
+      mailboxes: [...mailboxes],
+    } satisfies CalendarSyncMessage);
   await Promise.all([
-    ...chunk(
-      lapsed.map((user) => user.id),
-      USERS_PER_JOB,
-    ).map((userIds) =>
-      deps.queues.send(QUEUES.calendarSync, {
-        userIds,
-        reason: 'resync',
-        outOfOfficeOnly: false,
-      } satisfies CalendarSyncMessage),
-    ),
-    ...chunk(
-      refresh.map((user) => user.id),
-      USERS_PER_JOB,
-    ).map((userIds) =>
-      deps.queues.send(QUEUES.calendarSync, {
-        userIds,
-        reason: 'refresh-oof',
-        outOfOfficeOnly: true,
-      } satisfies CalendarSyncMessage),
-    ),
+    ...chunk(lapsed, USERS_PER_JOB).map((batch) => send(batch, true)),
+    ...chunk(refresh, USERS_PER_JOB).map((batch) => send(batch, false)),
   ]);
 }
