@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
+import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type { WorkQueues } from '../queues/messages.ts';
@@ -51,7 +52,16 @@ export class GraphWebhook {
   }
 
   /** POST /api/notifications/graph */
-  async notifications(request: WebhookRequest): Promise<WebhookAnswer> {
+  notifications(request: WebhookRequest): Promise<WebhookAnswer> {
+    return orRetryLater(this.#notifications(request));
+  }
+
+  /** POST /api/notifications/graph/lifecycle */
+  lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
+    return orRetryLater(this.#lifecycle(request));
+  }
+
+  async #notifications(request: WebhookRequest): Promise<WebhookAnswer> {
     const shake = handshake(request);
     if (shake !== null) return shake;
     const body = await readJsonBody(request);
@@ -59,16 +69,18 @@ export class GraphWebhook {
     const parsed = changeNotifications.safeParse(body.value);
     if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
     const now = this.#deps.now();
-    const userIds = new Set<string>();
-    for (const notice of parsed.data.value) {
-      const subscription = await this.#authentic(notice.subscriptionId, notice.clientState ?? null, now);
-      if (subscription !== null) userIds.add(subscription.userId);
-    }
+    const subscriptions = await Promise.all(
+      parsed.data.value.map((notice) =>
+        this.#authentic(notice.subscriptionId, notice.clientState ?? null, now),
+      ),
+    );
+    const userIds = new Set(
+      subscriptions.flatMap((subscription) => (subscription === null ? [] : [subscription.userId])),
+    );
     return this.#enqueue([...userIds], now, 'notification');
   }
 
-  /** POST /api/notifications/graph/lifecycle */
-  async lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
+  async #lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
     const shake = handshake(request);
     if (shake !== null) return shake;
     const body = await readJsonBody(request);
@@ -137,6 +149,18 @@ export class GraphWebhook {
   ): Promise<WebhookAnswer> {
     const queued = await this.#sync.request(userIds, now, reason);
     return queued ? accepted : refuse(503, 'could not queue the notifications, try again');
+  }
+}
+
+/** Storage down: 503, and Graph delivers the notification again later. Anything else is a bug and propagates. */
+async function orRetryLater(answer: Promise<WebhookAnswer>): Promise<WebhookAnswer> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'storage.unavailable') {
+      return refuse(503, 'storage is unavailable, try again');
+    }
+    throw error;
   }
 }
 
