@@ -103,20 +103,28 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
   }
 
   const source = deps.calendarSource;
-  const [calendars, outOfOffice, subscriptions] = await Promise.all([
-    readCalendar.length > 0
-      ? source.readCalendars(
-          readCalendar.map((u) => u.mailbox),
-          syncWindow(now, deps.scanWindowDays),
-        )
-      : new Map<string, Result<MailboxCalendar>>(),
-    readOutOfOffice.length > 0
-      ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
-      : new Map<string, Result<MailboxOutOfOffice>>(),
+  // Subscribe and store the subscriptions before reading the calendars: a change between the
+  // two is then either in the read or notified to a subscription we already know. (Graph may
+  // notify a new subscription at once; a notice for an id not stored yet is ignored.)
+  const [subscriptions, outOfOffice] = await Promise.all([
     subscribe.length > 0
       ? source.subscribe(subscribe.map((u) => ({ mailbox: u.mailbox, existing: u.subscription })))
       : new Map<string, Result<CalendarSubscription>>(),
+    readOutOfOffice.length > 0
+      ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
+      : new Map<string, Result<MailboxOutOfOffice>>(),
   ]);
+  // put() also drops the record of a subscription this one replaces.
+  await Promise.all(
+    [...subscriptions.values()].map((result) => (result.ok ? deps.subscriptions.put(result.value) : null)),
+  );
+  const calendars =
+    readCalendar.length > 0
+      ? await source.readCalendars(
+          readCalendar.map((u) => u.mailbox),
+          syncWindow(now, deps.scanWindowDays),
+        )
+      : new Map<string, Result<MailboxCalendar>>();
 
   const failures: AppError[] = [];
   const outcomes = await Promise.all(
@@ -220,10 +228,7 @@ async function storeUser(
     );
   }
 
-  if (read.subscription?.ok === true) {
-    // put() also drops the record of a subscription this one replaces.
-    await deps.subscriptions.put(read.subscription.value);
-  } else if (read.subscription?.ok === false) {
+  if (read.subscription?.ok === false) {
     read.failures.push(read.subscription.error);
     errors.push(
       `Could not subscribe to availability of user ${mailbox.email}: ${read.subscription.error.message}`,
