@@ -1,5 +1,5 @@
 import type { Instant, PresenceState } from './model.ts';
-import type { PreparedCalendar } from './prepare.ts';
+import type { PreparedCalendar } from './prepared-calendar.ts';
 import { upperBound } from './search.ts';
 
 /**

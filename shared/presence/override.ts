@@ -1,5 +1,5 @@
 import type { Instant, Override, PresenceState } from './model.ts';
-import type { PreparedCalendar } from './prepare.ts';
+import type { PreparedCalendar } from './prepared-calendar.ts';
 import { firstAfter } from './search.ts';
 import type { CountedAppointment, RuleOne } from './timeline.ts';
 

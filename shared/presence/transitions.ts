@@ -1,6 +1,6 @@
 import { calendarStateAt, stateAt } from './evaluate.ts';
 import type { Instant, Transition } from './model.ts';
-import type { PreparedCalendar } from './prepare.ts';
+import type { PreparedCalendar } from './prepared-calendar.ts';
 import { upperBound } from './search.ts';
 
 /**
