@@ -13,6 +13,7 @@ import type {
   PresenceStore,
   UserStore,
 } from '../storage/stores.ts';
+import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import type { PhonelinkHealth } from './phonelink-health.ts';
 import { freshPresenceRecord, nextSequence, presenceInputOf } from './presence-input.ts';
 import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
@@ -31,6 +32,8 @@ export interface RecalculatePresenceDeps {
   readonly now: () => Instant;
   /** Waits out a wake-up that became visible up to a second before its instant. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where pushes are counted; by default the process's (a no-op without a connection string). */
+  readonly telemetry?: Telemetry;
 }
 
 export type RecalculateOutcome =
@@ -135,7 +138,7 @@ async function recalculate(
     if (!(await deps.presence.save(updated))) continue;
     if (!mustPush) return 'unchanged';
 
-    return push(deps, message, body, sequence, user.name);
+    return push(deps, message, body, sequence, user.name, record);
   }
   throw new AppError('storage.conflict', `presence of user ${userId} kept changing under the recalculation`);
 }
@@ -146,8 +149,10 @@ async function push(
   body: PresenceBody,
   sequence: number,
   userName: string,
+  before: PresenceRecord,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
+  const telemetry = deps.telemetry ?? getTelemetry();
   let outcome: PushOutcome;
   try {
     outcome = await deps.phonelink.putPresence(userId, body, sequence);
@@ -156,6 +161,7 @@ async function push(
     // Anything else (an answer we cannot name) is a bug on one side: the queue retries, then poisons.
     if (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized') throw error;
     const unauthorized = error.code === 'phonelink.unauthorized';
+    telemetry.pushed(unauthorized ? 'unauthorized' : 'retry');
     await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
     // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
     await updateRecord(deps, userId, (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null));
@@ -170,6 +176,7 @@ async function push(
 
   const at = deps.now();
   await deps.health.report('online', null, at);
+  telemetry.pushed(outcome.kind === 'gone' ? 'user-gone' : outcome.kind);
   if (outcome.kind === 'gone') {
     const user = await deps.users.get(userId);
     if (user !== null) {
@@ -196,6 +203,15 @@ async function push(
       `PHONE-LiNK already had a newer presence update of user ${userName} (${userId}); sequence ${sequence} superseded`,
     );
     return 'superseded';
+  }
+  // Only a notice not yet shown by the previous push caused this one.
+  const notifiedAt = before.lastNotificationAt;
+  if (
+    message.reason === 'calendar-changed' &&
+    notifiedAt !== null &&
+    (before.lastPushedAt === null || notifiedAt > before.lastPushedAt)
+  ) {
+    telemetry.notificationToPush(at - notifiedAt);
   }
   return 'pushed';
 }

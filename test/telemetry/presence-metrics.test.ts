@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { freshPresenceRecord } from '../../shared/presence-sync/presence-input.ts';
+import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
+import { presenceMessage } from '../../shared/queues/messages.ts';
+import { startTelemetry, stopTelemetry } from '../../shared/telemetry/start-telemetry.ts';
+import { METRICS } from '../../shared/telemetry/telemetry.ts';
+import { type PipelineWorld, startPipelineWorld } from '../pipeline/support/pipeline-world.ts';
+import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
+import {
+  type Envelope,
+  type IngestionCollector,
+  metricNames,
+  startIngestionCollector,
+} from './ingestion-collector.ts';
+
+/**
+ * The presence worker's metrics through the real `applicationinsights` distro to a local stand-in
+ * for the ingestion endpoint, over Azurite and the PHONE-LiNK simulator. One start per file.
+ */
+const NOTIFIED_AT = utc('2026-11-24T08:59:58Z');
+const PUSHED_AT = utc('2026-11-24T09:00:00Z');
+
+let collector: IngestionCollector;
+let world: PipelineWorld;
+const savedEnv = { ...process.env };
+
+function metric(name: string): Envelope[] {
+  return collector.envelopes.filter((e) => metricNames(e).includes(name));
+}
+
+function metricValue(envelope: Envelope): unknown {
+  const metrics = envelope.data?.baseData?.metrics;
+  const first: unknown = Array.isArray(metrics) ? metrics[0] : undefined;
+  return typeof first === 'object' && first !== null && 'value' in first ? first.value : undefined;
+}
+
+describe('§8 presence metrics to Application Insights', () => {
+  before(async () => {
+    collector = await startIngestionCollector();
+    process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
+    process.env.HTTPS_PROXY = `http://127.0.0.1:${collector.port}`;
+    process.env.NO_PROXY = '127.0.0.1,localhost';
+    world = await startPipelineWorld([
+      { id: '401', name: 'User 401', email: 'u401@contoso.com', calendarIntegration: true },
+    ]);
+    const telemetry = await startTelemetry(
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: collector.connectionString() },
+      { liveMetrics: false },
+    );
+    assert.ok(telemetry !== null, 'telemetry started');
+
+    const readAt = utc('2026-11-24T07:00:00Z');
+    await world.deps.users.put({
+      id: '401',
+      name: 'User 401',
+      email: 'u401@contoso.com',
+      integrated: true,
+      skipReason: null,
+      updatedAt: readAt,
+    });
+    const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
+    await world.deps.calendars.saveAppointments('401', window, [anAppointment()], {
+      readAt,
+      because: 'notification',
+    });
+    await world.deps.calendars.saveOutOfOffice('401', anOutOfOffice(), 'UTC', readAt);
+    await world.deps.presence.save({ ...freshPresenceRecord('401'), lastNotificationAt: NOTIFIED_AT });
+    world.setNow(PUSHED_AT);
+    const outcome = await recalculatePresence(
+      world.deps,
+      presenceMessage.parse({ userId: '401', reason: 'calendar-changed' }),
+    );
+    assert.equal(outcome, 'pushed');
+    await stopTelemetry();
+  });
+
+  after(async () => {
+    process.env = savedEnv;
+    await world.stop();
+    await collector.close();
+  });
+
+  it('counts the push with its outcome', () => {
+    const pushes = metric(METRICS.pushes);
+    assert.equal(pushes.length, 1, `pushes: ${JSON.stringify(pushes)}`);
+    assert.equal(metricValue(pushes[0] ?? assert.fail('no push metric')), 1);
+    assert.deepEqual(pushes[0]?.data?.baseData?.properties, { outcome: 'accepted' });
+  });
+
+  it('times the push caused by a calendar change from the notice that announced it', () => {
+    const lags = metric(METRICS.notificationToPushLag);
+    assert.equal(lags.length, 1, `lags: ${JSON.stringify(lags)}`);
+    assert.equal(metricValue(lags[0] ?? assert.fail('no lag metric')), PUSHED_AT - NOTIFIED_AT);
+  });
+});
