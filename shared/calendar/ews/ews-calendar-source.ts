@@ -2,6 +2,7 @@ import { AppError, type ErrorCode, fail, ok, type Result } from '../../errors.ts
 import type { AdminLog } from '../../log/admin-log.ts';
 import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt } from '../../notifications/ews-liveness.ts';
 import type { Appointment } from '../../presence/model.ts';
+import { getTelemetry, type Telemetry } from '../../telemetry/telemetry.ts';
 import type {
   CalendarSource,
   CalendarSubscription,
@@ -39,6 +40,8 @@ export interface EwsSourceOptions {
   readonly maxInlineBackOffMs?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where renewals are counted; by default the process's at the time (a no-op without a connection string). */
+  readonly telemetry?: Telemetry;
 }
 
 const MAX_BUSY_RETRIES = 3;
@@ -60,6 +63,7 @@ export class EwsCalendarSource implements CalendarSource {
   readonly #maxInlineBackOffMs: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #telemetry: Telemetry | null;
   /** Mailbox time zones by address: read with the out-of-office, used to place all-day items. */
   readonly #zones = new Map<string, string>();
   #version: ServerVersion | null = null;
@@ -72,6 +76,7 @@ export class EwsCalendarSource implements CalendarSource {
     this.#maxInlineBackOffMs = options.maxInlineBackOffMs ?? 30_000;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#telemetry = options.telemetry ?? null;
   }
 
   /** The server's version as SPEC §6 writes it, once an answer carried it. */
@@ -149,11 +154,21 @@ export class EwsCalendarSource implements CalendarSource {
         const url = `${this.#callbackUrl.href.replace(/\/+$/, '')}/api/notifications/ews`;
         const resumeFrom = existing?.source === 'ews' ? existing.watermark : null;
         let answer = await this.#subscribeOnce(mailbox.email, url, resumeFrom);
+        let resumed = resumeFrom !== null;
         if (!answer.ok && resumeFrom !== null) {
           const code = ewsCodeOf(answer.error);
           // The watermark is too old (Exchange keeps events for a while only): start afresh.
-          if (code !== null && WATERMARK_GONE.has(code))
+          if (code !== null && WATERMARK_GONE.has(code)) {
             answer = await this.#subscribeOnce(mailbox.email, url, null);
+            resumed = false;
+          }
+        }
+        // A first subscription is no renewal; one that replaces a lapsed one is.
+        if (existing !== null) {
+          (this.#telemetry ?? getTelemetry()).subscriptionRenewed(
+            'ews',
+            !answer.ok ? 'failed' : resumed ? 'renewed' : 'recreated',
+          );
         }
         if (!answer.ok) return answer;
         return ok({
