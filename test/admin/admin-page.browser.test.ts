@@ -8,20 +8,25 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningDemo, startDemo } from '../../dev/demo/demo.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const IMAGES = resolve(import.meta.dirname, '../../docs/images');
+// The committed screenshots are rewritten only on request, so a test run leaves a clean tree.
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
+const DOC_IMAGES = resolve(import.meta.dirname, '../../docs/images');
 
 /**
  * The admin page in a real browser (Debian's Chromium driven by playwright-core) against the
  * complete offline demo: Azurite, the simulated Exchange and PHONE-LiNK, the functions.
- * It also takes the README's screenshots.
+ * It also takes the docs' screenshots: into a temporary folder, or into docs/images with
+ * UPDATE_SCREENSHOTS=1.
  */
 describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, () => {
   let demo: RunningDemo;
   let context: BrowserContext;
   let profile: string;
   let page: Page;
+  let images: string;
 
   before(async () => {
+    images = UPDATE_SCREENSHOTS ? DOC_IMAGES : await mkdtemp(join(tmpdir(), 'admin-screenshots-'));
     demo = await startDemo({ port: 0, dataDir: null, print: () => undefined });
     profile = await mkdtemp(join(tmpdir(), 'chromium-'));
     // A fresh profile each run: no cache, no stored key from an earlier run.
@@ -46,6 +51,7 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await context?.close();
     await demo?.stop();
     if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+    if (images !== undefined && images !== DOC_IMAGES) await rm(images, { recursive: true, force: true });
   });
 
   it('asks for the key once, then shows the status', async () => {
@@ -101,8 +107,8 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
       (users) => !/unknown/.test(users),
       25_000,
     ).catch(() => undefined);
-    await mkdir(IMAGES, { recursive: true });
-    await page.screenshot({ path: join(IMAGES, 'admin-page.png'), fullPage: true });
+    await mkdir(images, { recursive: true });
+    await page.screenshot({ path: join(images, 'admin-page.png'), fullPage: true });
   });
 
   it('§6 never answers or logs a secret of the demo', async () => {
@@ -125,7 +131,7 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     await window.goto(demo.presenceWindowUrl);
     await window.getByText('Ann Smith').first().waitFor();
     await window.waitForTimeout(500);
-    await window.screenshot({ path: join(IMAGES, 'presence-window.png'), fullPage: true });
+    await window.screenshot({ path: join(images, 'presence-window.png'), fullPage: true });
     await window.close();
   });
 });
