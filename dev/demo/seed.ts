@@ -1,4 +1,5 @@
-import type { Mailboxes } from '../exchange-sim/mailboxes.ts';
+import type { ShowAs } from '../../shared/presence/model.ts';
+import type { EventInput, Mailboxes } from '../exchange-sim/mailboxes.ts';
 import type { SimUser } from '../phonelink-sim/phonelink-simulator.ts';
 
 /**
@@ -26,48 +27,7 @@ export function seedMailboxes(mailboxes: Mailboxes, t0: number): void {
   for (const user of DEMO_USERS) {
     if (user.email) mailboxes.addUser({ email: user.email, displayName: user.name, id: `demo-${user.id}` });
   }
-  const day = Math.floor(t0 / (24 * HOUR)) * 24 * HOUR;
-
-  // Ann: free now, in a meeting from 20 s to 80 s, another one tomorrow.
-  mailboxes.createEvent('ann@contoso.com', {
-    subject: 'Design review',
-    start: t0 + 20 * SECOND,
-    end: t0 + 80 * SECOND,
-    showAs: 'busy',
-  });
-  mailboxes.createEvent('ann@contoso.com', {
-    subject: 'Customer call',
-    start: t0 + 26 * HOUR,
-    end: t0 + 27 * HOUR,
-    showAs: 'busy',
-  });
-  mailboxes.createEvent('ann@contoso.com', {
-    subject: 'Lunch (free)',
-    start: t0 + 3 * HOUR,
-    end: t0 + 4 * HOUR,
-    showAs: 'free',
-  });
-
-  // Bob: in a meeting now that ends 35 s in; a tentative one later; one he declined.
-  mailboxes.createEvent('bob@contoso.com', {
-    subject: 'Weekly sync',
-    start: t0 - 25 * MINUTE,
-    end: t0 + 35 * SECOND,
-    showAs: 'busy',
-  });
-  mailboxes.createEvent('bob@contoso.com', {
-    subject: 'Maybe: budget',
-    start: t0 + 2 * HOUR,
-    end: t0 + 3 * HOUR,
-    showAs: 'tentative',
-  });
-  mailboxes.createEvent('bob@contoso.com', {
-    subject: 'Declined offsite',
-    start: t0 + 5 * HOUR,
-    end: t0 + 6 * HOUR,
-    showAs: 'busy',
-    response: 'declined',
-  });
+  for (const [email, event] of demoEvents(t0)) mailboxes.createEvent(email, event);
 
   // Carla: out of office from 45 s in, for three days.
   mailboxes.setAutomaticReplies('carla@contoso.com', {
@@ -76,48 +36,48 @@ export function seedMailboxes(mailboxes: Mailboxes, t0: number): void {
     end: t0 + 3 * 24 * HOUR,
     internalReplyMessage: '<p>I am at the <b>partner conference</b> and back on Monday.</p>',
   });
-
-  // Dan: a private appointment from 30 s to 2 min: Meeting, and its subject is never shown.
-  mailboxes.createEvent('dan@contoso.com', {
-    subject: 'Doctor',
-    start: t0 + 30 * SECOND,
-    end: t0 + 2 * MINUTE,
-    showAs: 'busy',
-    sensitivity: 'private',
-  });
-  mailboxes.createEvent('dan@contoso.com', {
-    subject: 'Back-to-back 1',
-    start: t0 + 4 * HOUR,
-    end: t0 + 5 * HOUR,
-    showAs: 'busy',
-  });
-  mailboxes.createEvent('dan@contoso.com', {
-    subject: 'Back-to-back 2',
-    start: t0 + 5 * HOUR,
-    end: t0 + 6 * HOUR,
-    showAs: 'busy',
-  });
-
-  // Eve: automatic replies on, and an all-day out-of-office appointment tomorrow.
+  // Eve: automatic replies on (and an all-day out-of-office appointment tomorrow, below).
   mailboxes.setAutomaticReplies('eve@contoso.com', {
     status: 'alwaysEnabled',
     internalReplyMessage: '<p>On parental leave. Please call the front desk.</p>',
   });
-  const tomorrow = new Date(day + 24 * HOUR).toISOString().slice(0, 10);
-  const dayAfter = new Date(day + 48 * HOUR).toISOString().slice(0, 10);
-  mailboxes.createEvent('eve@contoso.com', {
-    subject: 'Training day',
-    isAllDay: true,
-    startDate: tomorrow,
-    endDate: dayAfter,
-    showAs: 'oof',
-  });
+}
 
-  // Gus has a calendar too, but Calendar Integration is not ticked for him.
-  mailboxes.createEvent('gus@contoso.com', {
-    subject: 'Inventory',
-    start: t0 + 20 * SECOND,
-    end: t0 + 40 * MINUTE,
-    showAs: 'busy',
+/** The demo's appointments, by mailbox, relative to the start `t0`. */
+function demoEvents(t0: number): readonly (readonly [string, EventInput])[] {
+  const day = Math.floor(t0 / (24 * HOUR)) * 24 * HOUR;
+  const date = (instant: number) => new Date(instant).toISOString().slice(0, 10);
+  const at = (subject: string, start: number, end: number, showAs: ShowAs = 'busy'): EventInput => ({
+    subject,
+    start: t0 + start,
+    end: t0 + end,
+    showAs,
   });
+  return [
+    // Ann: free now, in a meeting from 20 s to 80 s, another one tomorrow.
+    ['ann@contoso.com', at('Design review', 20 * SECOND, 80 * SECOND)],
+    ['ann@contoso.com', at('Customer call', 26 * HOUR, 27 * HOUR)],
+    ['ann@contoso.com', at('Lunch (free)', 3 * HOUR, 4 * HOUR, 'free')],
+    // Bob: in a meeting now that ends 35 s in; a tentative one later; one he declined.
+    ['bob@contoso.com', at('Weekly sync', -25 * MINUTE, 35 * SECOND)],
+    ['bob@contoso.com', at('Maybe: budget', 2 * HOUR, 3 * HOUR, 'tentative')],
+    ['bob@contoso.com', { ...at('Declined offsite', 5 * HOUR, 6 * HOUR), response: 'declined' }],
+    // Dan: a private appointment from 30 s to 2 min: Meeting, and its subject is never shown.
+    ['dan@contoso.com', { ...at('Doctor', 30 * SECOND, 2 * MINUTE), sensitivity: 'private' }],
+    ['dan@contoso.com', at('Back-to-back 1', 4 * HOUR, 5 * HOUR)],
+    ['dan@contoso.com', at('Back-to-back 2', 5 * HOUR, 6 * HOUR)],
+    // Eve: an all-day out-of-office appointment tomorrow.
+    [
+      'eve@contoso.com',
+      {
+        subject: 'Training day',
+        isAllDay: true,
+        startDate: date(day + 24 * HOUR),
+        endDate: date(day + 48 * HOUR),
+        showAs: 'oof',
+      },
+    ],
+    // Gus has a calendar too, but Calendar Integration is not ticked for him.
+    ['gus@contoso.com', at('Inventory', 20 * SECOND, 40 * MINUTE)],
+  ];
 }
