@@ -1,4 +1,5 @@
 import type { Services } from '../app/services.ts';
+import { servicesView } from '../app/services-view.ts';
 import type { Secret } from '../config/secret.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
@@ -26,39 +27,26 @@ export interface AdminServices extends SettingsDeps {
   readonly now: () => Instant;
 }
 
+/** The services the admin use cases read, each looked up when used. */
+const READ_THROUGH = [
+  'runtimeSettings',
+  'secretVault',
+  'log',
+  'logReader',
+  'users',
+  'calendars',
+  'presence',
+  'subscriptions',
+  'health',
+] as const satisfies readonly (keyof Services)[];
+
 /** The admin view of the process's services. */
 export function adminServicesOf(services: Services, startup: Settings = services.settings): AdminServices {
-  return {
+  return Object.assign(servicesView(services, READ_THROUGH), {
     settings: startup,
     adminApiKey: startup.adminApiKey,
-    get runtimeSettings() {
-      return services.runtimeSettings;
-    },
-    get secretVault() {
-      return services.secretVault;
-    },
-    get log() {
-      return services.log;
-    },
-    get logReader() {
-      return services.logReader;
-    },
-    get users() {
-      return services.users;
-    },
-    get calendars() {
-      return services.calendars;
-    },
-    get presence() {
-      return services.presence;
-    },
-    get subscriptions() {
-      return services.subscriptions;
-    },
-    get health() {
-      return services.health;
-    },
-    requestScan: (reason) => requestScan(services.queues, reason),
+    requestScan: (reason: Parameters<AdminServices['requestScan']>[0]) =>
+      requestScan(services.queues, reason),
     now: Date.now,
-  };
+  });
 }
