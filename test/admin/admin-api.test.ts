@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { TableServiceClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import type { UserRecord } from '../../shared/storage/stores.ts';
-import { anAppointment } from '../support/builders.ts';
+import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 import { type AdminWorld, SECRETS, startAdminWorld } from './admin-world.ts';
 
 const ROUTES: readonly [string, string][] = [
@@ -18,15 +18,8 @@ const ROUTES: readonly [string, string][] = [
   ['GET', 'health'],
 ];
 
-const aUser = (fields: Partial<UserRecord> = {}): UserRecord => ({
-  id: '201',
-  name: 'Ann Smith',
-  email: 'ann@contoso.com',
-  integrated: true,
-  skipReason: null,
-  updatedAt: Date.now(),
-  ...fields,
-});
+const aUser = (fields: Partial<UserRecord> = {}): UserRecord =>
+  aUserRecord('201', { name: 'Ann Smith', email: 'ann@contoso.com', updatedAt: Date.now(), ...fields });
 
 const record = (value: unknown): Record<string, unknown> => {
   assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), 'a JSON object');
@@ -304,23 +297,9 @@ describe('§5 admin API', () => {
         'UTC',
         now - 120_000,
       );
-      await world.services.presence.save({
-        userId: '203',
-        lastPushed: {
-          availability: 'Available',
-          greeting: 'standard',
-          until: null,
-          note: null,
-          absence: null,
-          source: 'calendar',
-        },
-        lastPushedAt: now - 600_000,
-        sequence: 1,
-        override: null,
-        wakeAt: null,
-        lastNotificationAt: null,
-        etag: null,
-      });
+      await world.services.presence.save(
+        aPresenceRecord('203', { lastPushed: aPresenceBody(), lastPushedAt: now - 600_000, sequence: 1 }),
+      );
       const health = record((await world.call('GET', 'health')).json);
       assert.ok(Array.isArray(health.warnings));
       const texts = health.warnings.map((w: unknown) => String(record(w).text));

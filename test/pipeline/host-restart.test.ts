@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { anAppointment } from '../support/builders.ts';
+import { anAppointment, aSimUser } from '../support/builders.ts';
 import { eventually, type LivePipeline, startLivePipeline, wholeSecondIn } from './support/live-pipeline.ts';
 
 const USERS = Array.from({ length: 40 }, (_, i) => String(700 + i));
@@ -9,12 +9,7 @@ describe('§2 the host killed in the middle of a batch and restarted converges',
   let pipeline: LivePipeline;
   before(async () => {
     pipeline = await startLivePipeline({
-      users: USERS.map((id) => ({
-        id,
-        name: `User ${id}`,
-        email: `u${id}@contoso.com`,
-        calendarIntegration: true,
-      })),
+      users: USERS.map((id) => aSimUser(id)),
       // A killed host's messages reappear once their lease runs out.
       queueLeaseMs: 4000,
     });

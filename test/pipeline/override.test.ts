@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
 import { handleOverrideRequest } from '../../shared/presence-sync/set-override.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
-import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
+import { anAppointment, anOutOfOffice, aUserRecord, utc } from '../support/builders.ts';
 import { type PipelineWorld, startPipelineWorld, WEBHOOK_SECRET } from './support/pipeline-world.ts';
 
 const AUTH = `Bearer ${WEBHOOK_SECRET}`;
@@ -20,14 +20,7 @@ describe('§5 override endpoint and §3 override (use case over Azurite and the 
     ]);
     const readAt = utc('2026-11-24T07:00:00Z');
     for (const id of ['401', '402']) {
-      await world.deps.users.put({
-        id,
-        name: `User ${id}`,
-        email: `${id}@contoso.com`,
-        integrated: true,
-        skipReason: null,
-        updatedAt: readAt,
-      });
+      await world.deps.users.put(aUserRecord(id, { email: `${id}@contoso.com`, updatedAt: readAt }));
     }
     await world.deps.calendars.saveAppointments(
       '401',

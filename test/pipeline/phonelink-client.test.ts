@@ -9,18 +9,15 @@ import {
 import { Secret } from '../../shared/config/secret.ts';
 import { AppError } from '../../shared/errors.ts';
 import { createPhonelinkClient, parseRetryAfter } from '../../shared/phonelink/phonelink-client.ts';
-import type { PresenceBody } from '../../shared/storage/stores.ts';
+import { aPresenceBody } from '../support/builders.ts';
 
 const API_KEY = 'sim-api-key';
 
-const meeting: PresenceBody = {
+const meeting = aPresenceBody({
   availability: 'Meeting',
-  greeting: 'standard',
   until: '2026-11-24T15:00:00Z',
   note: 'Design review',
-  absence: null,
-  source: 'calendar',
-};
+});
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<AppError> {
   try {

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { anAppointment } from '../support/builders.ts';
+import { anAppointment, aSimUser } from '../support/builders.ts';
 import { eventually, type LivePipeline, startLivePipeline, wholeSecondIn } from './support/live-pipeline.ts';
 
 describe('§4 PHONE-LiNK down for 30 s loses nothing', { timeout: 180_000 }, () => {
   let pipeline: LivePipeline;
   before(async () => {
     pipeline = await startLivePipeline({
-      users: ['601', '602'].map((id) => ({
-        id,
-        name: `User ${id}`,
-        email: `u${id}@contoso.com`,
-        calendarIntegration: true,
-      })),
+      users: ['601', '602'].map((id) => aSimUser(id)),
     });
   });
   after(() => pipeline.stop());

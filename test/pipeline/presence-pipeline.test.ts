@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ReceivedPush } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
 import { QUEUES } from '../../shared/queues/messages.ts';
-import { anAppointment } from '../support/builders.ts';
+import { anAppointment, aPresenceBody, aSimUser } from '../support/builders.ts';
 import {
   eventually,
   LIVE_WEBHOOK_SECRET,
@@ -28,12 +28,7 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
   let pipeline: LivePipeline;
   before(async () => {
     pipeline = await startLivePipeline({
-      users: USERS.map((id) => ({
-        id,
-        name: `User ${id}`,
-        email: `u${id}@contoso.com`,
-        calendarIntegration: true,
-      })),
+      users: USERS.map((id) => aSimUser(id)),
     });
   });
   after(() => pipeline.stop());
@@ -86,14 +81,7 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
     // PHONE-LiNK already holds a higher sequence for this user.
     await pipeline.services.phonelink.putPresence(
       '503',
-      {
-        availability: 'OutOfOffice',
-        greeting: 'standard',
-        until: null,
-        note: null,
-        absence: null,
-        source: 'calendar',
-      },
+      aPresenceBody({ availability: 'OutOfOffice' }),
       2_000_000_000,
     );
     await pipeline.seed('503', [

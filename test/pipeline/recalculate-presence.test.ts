@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
-import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
+import {
+  anAppointment,
+  anOutOfOffice,
+  aPresenceBody,
+  aSimUser,
+  aUserRecord,
+  utc,
+} from '../support/builders.ts';
 import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
 
 const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311'];
@@ -11,14 +18,7 @@ let readAt = utc('2026-11-24T07:00:00Z');
 
 async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
   readAt += 1000;
-  await world.deps.users.put({
-    id: userId,
-    name: `User ${userId}`,
-    email: `u${userId}@contoso.com`,
-    integrated: true,
-    skipReason: null,
-    updatedAt: readAt,
-  });
+  await world.deps.users.put(aUserRecord(userId, { updatedAt: readAt }));
   const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
   await world.deps.calendars.saveAppointments(userId, window, appointments, { readAt, because: 'scan' });
   await world.deps.calendars.saveOutOfOffice(userId, anOutOfOffice(), 'UTC', readAt);
@@ -44,9 +44,7 @@ function retriesFor(world: PipelineWorld, userId: string) {
 describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulator)', () => {
   let world: PipelineWorld;
   before(async () => {
-    world = await startPipelineWorld(
-      IDS.map((id) => ({ id, name: `User ${id}`, email: `u${id}@contoso.com`, calendarIntegration: true })),
-    );
+    world = await startPipelineWorld(IDS.map((id) => aSimUser(id)));
   });
   after(() => world.stop());
 
@@ -138,18 +136,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     await seed(world, '305', [anAppointment()]);
     world.setNow(utc('2026-11-24T09:00:00Z'));
     // PHONE-LiNK already holds a higher sequence than ours.
-    await world.deps.phonelink.putPresence(
-      '305',
-      {
-        availability: 'Available',
-        greeting: 'standard',
-        until: null,
-        note: null,
-        absence: null,
-        source: 'calendar',
-      },
-      2_000_000_000,
-    );
+    await world.deps.phonelink.putPresence('305', aPresenceBody(), 2_000_000_000);
     assert.equal(await recalc(world, { userId: '305', reason: 'scan' }), 'superseded');
     assert.equal(retriesFor(world, '305').length, 0);
     assert.equal((await world.deps.presence.get('305'))?.lastPushed?.availability, 'Meeting');
@@ -245,14 +232,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
   });
 
   it('does nothing for a user whose calendar was never read', async () => {
-    await world.deps.users.put({
-      id: '310',
-      name: 'User 310',
-      email: 'u310@contoso.com',
-      integrated: true,
-      skipReason: null,
-      updatedAt: readAt,
-    });
+    await world.deps.users.put(aUserRecord('310', { updatedAt: readAt }));
     assert.equal(await recalc(world, { userId: '310', reason: 'scan' }), 'no-calendar-yet');
   });
 });

@@ -9,46 +9,24 @@ import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { clampDelay } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
-import type { PresenceRecord, UserRecord } from '../../shared/storage/stores.ts';
+import type { UserRecord } from '../../shared/storage/stores.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const MINUTE = 60_000;
 
-const user = (id: string, over: Partial<UserRecord> = {}): UserRecord => ({
-  id,
-  name: `User ${id}`,
-  email: `u${id}@contoso.com`,
-  integrated: true,
-  skipReason: null,
-  updatedAt: T0,
-  ...over,
-});
+const user = (id: string, over: Partial<UserRecord> = {}): UserRecord =>
+  aUserRecord(id, { updatedAt: T0, ...over });
 
-const appointment = (i: number, over: Partial<Appointment> = {}): Appointment => ({
-  id: `AAMkAD/${i}+x==`,
-  subject: `Meeting ${i} ${'é'.repeat(200)}`,
-  start: T0 + i * 30 * MINUTE,
-  end: T0 + (i + 1) * 30 * MINUTE,
-  isAllDay: false,
-  showAs: 'busy',
-  isCancelled: false,
-  isDeclined: false,
-  sensitivity: 'normal',
-  ...over,
-});
-
-const presence = (userId: string, over: Partial<PresenceRecord> = {}): PresenceRecord => ({
-  userId,
-  lastPushed: null,
-  lastPushedAt: null,
-  sequence: 0,
-  override: null,
-  wakeAt: null,
-  lastNotificationAt: null,
-  etag: null,
-  ...over,
-});
+const appointment = (i: number, over: Partial<Appointment> = {}): Appointment =>
+  anAppointment({
+    id: `AAMkAD/${i}+x==`,
+    subject: `Meeting ${i} ${'é'.repeat(200)}`,
+    start: T0 + i * 30 * MINUTE,
+    end: T0 + (i + 1) * 30 * MINUTE,
+    ...over,
+  });
 
 const subscription = (id: string, userId: string): CalendarSubscription => ({
   id,
@@ -169,18 +147,15 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
   });
 
   it('saves presence only while the etag read is still current', async () => {
-    assert.equal(await services.presence.save(presence('301')), true);
-    assert.equal(await services.presence.save(presence('301')), false, 'a second create loses');
+    assert.equal(await services.presence.save(aPresenceRecord('301')), true);
+    assert.equal(await services.presence.save(aPresenceRecord('301')), false, 'a second create loses');
     const read = await services.presence.get('301');
     assert.ok(read?.etag);
-    const body = {
+    const body = aPresenceBody({
       availability: 'Meeting',
-      greeting: 'standard',
       until: '2026-11-24T15:00:00Z',
       note: 'Design review',
-      absence: null,
-      source: 'calendar',
-    } as const;
+    });
     const next = {
       ...read,
       sequence: 1_764_000_000_001,

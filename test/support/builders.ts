@@ -1,3 +1,4 @@
+import type { SimUser } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import type {
   Appointment,
   Instant,
@@ -6,6 +7,8 @@ import type {
   Policy,
   PresenceInput,
 } from '../../shared/presence/model.ts';
+import { freshPresenceRecord } from '../../shared/presence-sync/presence-input.ts';
+import type { PresenceBody, PresenceRecord, UserRecord } from '../../shared/storage/stores.ts';
 
 /** A UTC instant from ISO 8601 (`'2026-11-24T09:00:00Z'`); throws on anything else. */
 export function utc(iso: string): Instant {
@@ -81,4 +84,40 @@ export function aPresenceInput(fields: Partial<PresenceInput> = {}): PresenceInp
     policy: aPolicy(),
     ...fields,
   };
+}
+
+/** A PHONE-LiNK user `User <id>` at u<id>@contoso.com with Calendar Integration ticked. */
+export function aSimUser(id: string, fields: Partial<SimUser> = {}): SimUser {
+  return { id, name: `User ${id}`, email: `u${id}@contoso.com`, calendarIntegration: true, ...fields };
+}
+
+/** The stored user of aSimUser: integrated, last read 2026-11-24 07:00Z unless told otherwise. */
+export function aUserRecord(id: string, fields: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id,
+    name: `User ${id}`,
+    email: `u${id}@contoso.com`,
+    integrated: true,
+    skipReason: null,
+    updatedAt: utc('2026-11-24T07:00:00Z'),
+    ...fields,
+  };
+}
+
+/** Presence as pushed to PHONE-LiNK: Available from the calendar, until further notice, unless told. */
+export function aPresenceBody(fields: Partial<PresenceBody> = {}): PresenceBody {
+  return {
+    availability: 'Available',
+    greeting: 'standard',
+    until: null,
+    note: null,
+    absence: null,
+    source: 'calendar',
+    ...fields,
+  };
+}
+
+/** A user's presence record before the first push unless told otherwise. */
+export function aPresenceRecord(userId: string, fields: Partial<PresenceRecord> = {}): PresenceRecord {
+  return { ...freshPresenceRecord(userId), ...fields };
 }

@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freshPresenceRecord } from '../../shared/presence-sync/presence-input.ts';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
 import { startTelemetry, stopTelemetry } from '../../shared/telemetry/start-telemetry.ts';
 import { METRICS } from '../../shared/telemetry/telemetry.ts';
 import { type PipelineWorld, startPipelineWorld } from '../pipeline/support/pipeline-world.ts';
-import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
+import {
+  anAppointment,
+  anOutOfOffice,
+  aPresenceRecord,
+  aSimUser,
+  aUserRecord,
+  utc,
+} from '../support/builders.ts';
 import {
   type Envelope,
   type IngestionCollector,
@@ -41,9 +47,7 @@ describe('§8 presence metrics to Application Insights', () => {
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED = 'true';
     process.env.HTTPS_PROXY = `http://127.0.0.1:${collector.port}`;
     process.env.NO_PROXY = '127.0.0.1,localhost';
-    world = await startPipelineWorld([
-      { id: '401', name: 'User 401', email: 'u401@contoso.com', calendarIntegration: true },
-    ]);
+    world = await startPipelineWorld([aSimUser('401')]);
     const telemetry = await startTelemetry(
       { APPLICATIONINSIGHTS_CONNECTION_STRING: collector.connectionString() },
       { liveMetrics: false },
@@ -51,21 +55,14 @@ describe('§8 presence metrics to Application Insights', () => {
     assert.ok(telemetry !== null, 'telemetry started');
 
     const readAt = utc('2026-11-24T07:00:00Z');
-    await world.deps.users.put({
-      id: '401',
-      name: 'User 401',
-      email: 'u401@contoso.com',
-      integrated: true,
-      skipReason: null,
-      updatedAt: readAt,
-    });
+    await world.deps.users.put(aUserRecord('401', { updatedAt: readAt }));
     const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
     await world.deps.calendars.saveAppointments('401', window, [anAppointment()], {
       readAt,
       because: 'notification',
     });
     await world.deps.calendars.saveOutOfOffice('401', anOutOfOffice(), 'UTC', readAt);
-    await world.deps.presence.save({ ...freshPresenceRecord('401'), lastNotificationAt: NOTIFIED_AT });
+    await world.deps.presence.save(aPresenceRecord('401', { lastNotificationAt: NOTIFIED_AT }));
     world.setNow(PUSHED_AT);
     const outcome = await recalculatePresence(
       world.deps,
