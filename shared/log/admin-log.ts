@@ -4,6 +4,15 @@
  */
 export interface AdminLog {
   write(line: string, level?: LogLevel): Promise<void>;
+  /** Several lines in this order, in as few storage writes as the log allows. */
+  writeMany?(lines: readonly string[], level?: LogLevel): Promise<void>;
+}
+
+/** `lines` in order, together when the log can. */
+export async function writeLines(log: AdminLog, lines: readonly string[], level?: LogLevel): Promise<void> {
+  if (log.writeMany !== undefined) await log.writeMany(lines, level);
+  // The log orders lines by the cursor taken when write() is called, so they can be stored concurrently.
+  else await Promise.all(lines.map((line) => log.write(line, level)));
 }
 
 export type LogLevel = 'info' | 'warning' | 'error';

@@ -51,20 +51,32 @@ export class TableAdminLog implements AdminLog, AdminLogReader {
   }
 
   async write(line: string, level: LogLevel = 'info'): Promise<void> {
+    await this.writeMany([line], level);
+  }
+
+  /** One transaction per 100 lines (one partition), cursors taken in order. */
+  async writeMany(lines: readonly string[], level: LogLevel = 'info'): Promise<void> {
+    if (lines.length === 0) return;
     const at = this.#now();
-    this.#counter = (this.#counter + 1) % 1_000_000;
-    const cursor = `${cursorTime(at)}-${String(this.#counter).padStart(6, '0')}-${this.#instance}`;
-    const entry: LogEntry = { cursor, at, level, line: line.slice(0, MAX_LINE) };
-    this.#echo?.(entry);
-    await this.#table.run('write log', (client) =>
-      client.createEntity({
-        partitionKey: PARTITION,
-        rowKey: cursor,
-        at: { value: at, type: 'Double' },
-        level,
-        line: entry.line,
-      }),
-    );
+    const entries = lines.map((line): LogEntry => {
+      this.#counter = (this.#counter + 1) % 1_000_000;
+      const cursor = `${cursorTime(at)}-${String(this.#counter).padStart(6, '0')}-${this.#instance}`;
+      return { cursor, at, level, line: line.slice(0, MAX_LINE) };
+    });
+    for (const entry of entries) this.#echo?.(entry);
+    const rows = entries.map((entry) => ({
+      partitionKey: PARTITION,
+      rowKey: entry.cursor,
+      at: { value: at, type: 'Double' as const },
+      level,
+      line: entry.line,
+    }));
+    const [only] = rows;
+    if (rows.length === 1 && only !== undefined) {
+      await this.#table.run('write log', (client) => client.createEntity(only));
+    } else {
+      await this.#table.submitInBatches(rows.map((row): TransactionAction => ['create', row]));
+    }
     if (at - this.#lastSweep >= this.#sweepEveryMs) {
       this.#lastSweep = at;
       await this.sweep();

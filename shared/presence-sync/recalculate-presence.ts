@@ -135,10 +135,11 @@ async function recalculate(
     }
     const updated: PresenceRecord = { ...record, override, wakeAt, sequence };
     if (!mustPush && sameRecord(updated, record)) return 'unchanged';
-    if (!(await deps.presence.save(updated))) continue;
+    const etag = await deps.presence.saveForEtag(updated);
+    if (etag === null) continue;
     if (!mustPush) return 'unchanged';
 
-    return push(deps, message, body, sequence, user.name, record);
+    return push(deps, message, body, sequence, user.name, record, { ...updated, etag });
   }
   throw new AppError('storage.conflict', `presence of user ${userId} kept changing under the recalculation`);
 }
@@ -150,6 +151,7 @@ async function push(
   sequence: number,
   userName: string,
   before: PresenceRecord,
+  reserved: PresenceRecord,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
   const telemetry = deps.telemetry ?? getTelemetry();
@@ -164,7 +166,12 @@ async function push(
     telemetry.pushed(unauthorized ? 'unauthorized' : 'retry');
     await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
     // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
-    await updateRecord(deps, userId, (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null));
+    await updateRecord(
+      deps,
+      userId,
+      (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null),
+      reserved,
+    );
     const delay = retryDelaySeconds(
       message.attempt,
       error.retryAfterSeconds,
@@ -187,7 +194,7 @@ async function push(
         updatedAt: at,
       });
     }
-    await updateRecord(deps, userId, (r) => ({ ...r, wakeAt: null }));
+    await updateRecord(deps, userId, (r) => ({ ...r, wakeAt: null }), reserved);
     await deps.log.write(
       `Stopped managing user ${userName} (${userId}): PHONE-LiNK answered that the user no longer exists`,
       'warning',
@@ -195,8 +202,11 @@ async function push(
     return 'gone';
   }
   // Only the newest reservation records what PHONE-LiNK shows; a later one will write its own.
-  await updateRecord(deps, userId, (r) =>
-    r.sequence === sequence ? { ...r, lastPushed: body, lastPushedAt: at } : null,
+  await updateRecord(
+    deps,
+    userId,
+    (r) => (r.sequence === sequence ? { ...r, lastPushed: body, lastPushedAt: at } : null),
+    reserved,
   );
   if (outcome.kind === 'superseded') {
     await deps.log.write(
@@ -216,14 +226,19 @@ async function push(
   return 'pushed';
 }
 
-/** Read-modify-write with the etag; `change` returns null when nothing is to be written. */
+/**
+ * Read-modify-write with the etag; `change` returns null when nothing is to be written. The
+ * first round starts from `known` (what this worker last wrote) without a read: if anyone wrote
+ * since, its etag no longer matches and the next round reads.
+ */
 async function updateRecord(
   deps: RecalculatePresenceDeps,
   userId: string,
   change: (record: PresenceRecord) => PresenceRecord | null,
+  known?: PresenceRecord,
 ): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const record = await deps.presence.get(userId);
+    const record = round === 0 && known?.etag ? known : await deps.presence.get(userId);
     if (record === null) return;
     const next = change(record);
     if (next === null || (await deps.presence.save(next))) return;

@@ -51,8 +51,19 @@ export interface CalendarStore {
     meta: { readonly readAt: Instant; readonly because: string },
   ): Promise<void>;
   saveOutOfOffice(userId: string, outOfOffice: OutOfOffice, timeZone: string, readAt: Instant): Promise<void>;
+  /** Both of one read (calendar, out-of-office, or both) in one write where the storage allows. */
+  saveRead(userId: string, read: CalendarRead): Promise<void>;
   saveError(userId: string, message: string): Promise<void>;
   delete(userId: string): Promise<void>;
+}
+
+/** What one sync read of a mailbox stores; a part left out keeps what was stored. */
+export interface CalendarRead {
+  readonly readAt: Instant;
+  /** Shown as "why" with the calendar. */
+  readonly because: string;
+  readonly calendar?: { readonly window: CalendarWindow; readonly appointments: readonly Appointment[] };
+  readonly outOfOffice?: { readonly outOfOffice: OutOfOffice; readonly timeZone: string };
 }
 
 /** The wire body of SPEC §4 without `sequence`. */
@@ -83,6 +94,8 @@ export interface PresenceStore {
   get(userId: string): Promise<PresenceRecord | null>;
   /** Writes when `record.etag` still matches (null: must not exist yet); false when someone else won. */
   save(record: PresenceRecord): Promise<boolean>;
+  /** As `save`, answering the record's new etag (null when someone else won), so the next write needs no read. */
+  saveForEtag(record: PresenceRecord): Promise<string | null>;
   list(): Promise<readonly PresenceRecord[]>;
   delete(userId: string): Promise<void>;
 }
@@ -90,7 +103,8 @@ export interface PresenceStore {
 export interface SubscriptionStore {
   getByUser(userId: string): Promise<CalendarSubscription | null>;
   getById(subscriptionId: string): Promise<CalendarSubscription | null>;
-  put(subscription: CalendarSubscription): Promise<void>;
+  /** `previous`: the user's record as the caller just read it (null: none), saving a read. */
+  put(subscription: CalendarSubscription, previous?: CalendarSubscription | null): Promise<void>;
   delete(subscription: CalendarSubscription): Promise<void>;
   list(): Promise<readonly CalendarSubscription[]>;
 }

@@ -6,11 +6,12 @@ import { AppError } from '../errors.ts';
 import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
 import { appointmentRecord, optionalNumber, optionalString, outOfOfficeRecord } from './records.ts';
 import { statusOf, storageError } from './storage-error.ts';
-import type { CalendarStore, StoredCalendar } from './stores.ts';
+import type { CalendarRead, CalendarStore, StoredCalendar } from './stores.ts';
 import {
   chunkedProperties,
   double,
   encodeKey,
+  MAX_BATCH,
   parseJson,
   readChunked,
   splitText,
@@ -96,32 +97,11 @@ export class TableCalendarStore implements CalendarStore {
     appointments: readonly Appointment[],
     meta: { readonly readAt: Instant; readonly because: string },
   ): Promise<void> {
-    const partitionKey = encodeKey(userId);
-    const generation = `${meta.readAt.toString(36).padStart(10, '0')}${randomUUID().slice(0, 8)}`;
-    const parts = splitText(JSON.stringify(appointments));
-    await this.#table.submitInBatches(
-      parts.map((part, i) => [
-        'upsert',
-        { partitionKey, rowKey: chunkKey(generation, i), data: part },
-        'Replace',
-      ]),
-    );
-    const replaced = await this.#updateMeta(userId, (current) =>
-      current?.calendarReadAt != null && current.calendarReadAt > meta.readAt
-        ? null
-        : {
-            generation,
-            chunks: parts.length,
-            windowStart: double(window.start),
-            windowEnd: double(window.end),
-            calendarReadAt: double(meta.readAt),
-            calendarReadBecause: meta.because,
-            lastError: NO_ERROR,
-          },
-    );
-    // Whichever generation lost (the replaced one, or ours when a newer read was already stored).
-    const stale = replaced === undefined ? generation : replaced?.generation;
-    if (stale != null) await this.#deleteGeneration(partitionKey, stale);
+    await this.saveRead(userId, {
+      readAt: meta.readAt,
+      because: meta.because,
+      calendar: { window, appointments },
+    });
   }
 
   async saveOutOfOffice(
@@ -130,16 +110,77 @@ export class TableCalendarStore implements CalendarStore {
     timeZone: string,
     readAt: Instant,
   ): Promise<void> {
-    await this.#updateMeta(userId, (current) =>
-      current?.outOfOfficeReadAt != null && current.outOfOfficeReadAt > readAt
-        ? null
-        : {
-            ...chunkedProperties('oof', JSON.stringify(outOfOffice)),
-            timeZone,
-            outOfOfficeReadAt: double(readAt),
-            lastError: NO_ERROR,
-          },
-    );
+    await this.saveRead(userId, { readAt, because: '', outOfOffice: { outOfOffice, timeZone } });
+  }
+
+  /**
+   * Usually one read of `meta` and one transaction: the new chunks, the conditional update of
+   * `meta` and the deletion of the replaced generation together (readers see the old set or the
+   * new one). A read too large for one transaction takes the longer way of chunks first.
+   */
+  async saveRead(userId: string, read: CalendarRead): Promise<void> {
+    const partitionKey = encodeKey(userId);
+    const generation = newGeneration(read.readAt);
+    const parts = read.calendar === undefined ? [] : splitText(JSON.stringify(read.calendar.appointments));
+    if (parts.length > MAX_CHUNKS_IN_TRANSACTION) {
+      await this.#saveApart(userId, read, generation, parts);
+      return;
+    }
+    const client = await this.#table.client();
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const row = await this.#table.getOrNull(partitionKey, META);
+      const current = row === null ? null : metaRow.parse(row);
+      const calendar = takesCalendar(current, read)
+        ? calendarProperties(read, generation, parts.length)
+        : null;
+      const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
+      if (calendar === null && oof === null) return;
+      const entity = { partitionKey, rowKey: META, userId, ...calendar, ...oof, lastError: NO_ERROR };
+      const replaced = calendar === null ? [] : generationKeys(current);
+      const actions: TransactionAction[] = [
+        ...(calendar === null ? [] : chunkUpserts(partitionKey, generation, parts)),
+        current === null ? ['create', entity] : ['update', entity, 'Merge', { etag: current.etag }],
+        ...replaced.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
+      ];
+      if (actions.length > MAX_BATCH) {
+        await this.#saveApart(userId, read, generation, parts);
+        return;
+      }
+      try {
+        await client.submitTransaction(actions);
+        return;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 409 && status !== 412 && status !== 404) {
+          throw storageError(`write calendar of a user in ${this.#table.name}`, error);
+        }
+      }
+    }
+    throw new AppError('storage.conflict', 'Storage: calendar kept changing while being written');
+  }
+
+  /** Chunks of the new generation first (invisible), then `meta`, then the loser's chunks deleted. */
+  async #saveApart(
+    userId: string,
+    read: CalendarRead,
+    generation: string,
+    parts: readonly string[],
+  ): Promise<void> {
+    const partitionKey = encodeKey(userId);
+    if (read.calendar !== undefined)
+      await this.#table.submitInBatches(chunkUpserts(partitionKey, generation, parts));
+    const replaced = await this.#updateMeta(userId, (current) => {
+      const calendar = takesCalendar(current, read)
+        ? calendarProperties(read, generation, parts.length)
+        : null;
+      const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
+      return calendar === null && oof === null ? null : { ...calendar, ...oof, lastError: NO_ERROR };
+    });
+    if (read.calendar === undefined) return;
+    // Whichever generation lost (the replaced one, or ours when a newer read was already stored).
+    const calendarTaken = replaced !== undefined && takesCalendar(replaced, read);
+    const stale = calendarTaken ? replaced?.generation : generation;
+    if (stale != null) await this.#deleteGeneration(partitionKey, stale);
   }
 
   async saveError(userId: string, message: string): Promise<void> {
@@ -212,3 +253,63 @@ function readAppointments(
 const chunkPrefix = (generation: string): string => `appts-${generation}-`;
 const chunkKey = (generation: string, index: number): string =>
   `${chunkPrefix(generation)}${String(index).padStart(3, '0')}`;
+
+/** Chunks per transaction: with the meta row and the replaced chunks, well inside 100 actions and 4 MiB. */
+const MAX_CHUNKS_IN_TRANSACTION = 20;
+
+const newGeneration = (readAt: Instant): string =>
+  `${readAt.toString(36).padStart(10, '0')}${randomUUID().slice(0, 8)}`;
+
+/** Out-of-order writes are ignored: a read older than the stored one does not replace it. */
+function takesCalendar(current: Meta | null, read: CalendarRead): boolean {
+  return (
+    read.calendar !== undefined && !(current?.calendarReadAt != null && current.calendarReadAt > read.readAt)
+  );
+}
+
+function takesOutOfOffice(current: Meta | null, read: CalendarRead): boolean {
+  return (
+    read.outOfOffice !== undefined &&
+    !(current?.outOfOfficeReadAt != null && current.outOfOfficeReadAt > read.readAt)
+  );
+}
+
+function calendarProperties(read: CalendarRead, generation: string, chunks: number): Record<string, unknown> {
+  const window = read.calendar?.window;
+  return {
+    generation,
+    chunks,
+    windowStart: double(window?.start ?? null),
+    windowEnd: double(window?.end ?? null),
+    calendarReadAt: double(read.readAt),
+    calendarReadBecause: read.because,
+  };
+}
+
+function outOfOfficeProperties(read: CalendarRead): Record<string, unknown> {
+  if (read.outOfOffice === undefined) return {};
+  return {
+    ...chunkedProperties('oof', JSON.stringify(read.outOfOffice.outOfOffice)),
+    timeZone: read.outOfOffice.timeZone,
+    outOfOfficeReadAt: double(read.readAt),
+  };
+}
+
+function chunkUpserts(
+  partitionKey: string,
+  generation: string,
+  parts: readonly string[],
+): TransactionAction[] {
+  return parts.map((part, i) => [
+    'upsert',
+    { partitionKey, rowKey: chunkKey(generation, i), data: part },
+    'Replace',
+  ]);
+}
+
+/** The rows of the generation `meta` names (readers check that they are all there). */
+function generationKeys(meta: Meta | null): string[] {
+  if (meta?.generation == null || meta.chunks == null) return [];
+  const generation = meta.generation;
+  return Array.from({ length: meta.chunks }, (_, i) => chunkKey(generation, i));
+}

@@ -34,6 +34,10 @@ export class TablePresenceStore implements PresenceStore {
   }
 
   async save(record: PresenceRecord): Promise<boolean> {
+    return (await this.saveForEtag(record)) !== null;
+  }
+
+  async saveForEtag(record: PresenceRecord): Promise<string | null> {
     const entity = {
       partitionKey: encodeKey(record.userId),
       rowKey: ROW,
@@ -47,12 +51,15 @@ export class TablePresenceStore implements PresenceStore {
     };
     const client = await this.#table.client();
     try {
-      if (record.etag === null) await client.createEntity(entity);
-      else await client.updateEntity(entity, 'Replace', { etag: record.etag });
-      return true;
+      const written =
+        record.etag === null
+          ? await client.createEntity(entity)
+          : await client.updateEntity(entity, 'Replace', { etag: record.etag });
+      // Without an etag in the answer the next write reads the record first, as it would anyway.
+      return written.etag ?? '';
     } catch (error) {
       const status = statusOf(error);
-      if (status === 409 || status === 412 || (status === 404 && record.etag !== null)) return false;
+      if (status === 409 || status === 412 || (status === 404 && record.etag !== null)) return null;
       throw storageError(`save presence in ${this.#table.name}`, error);
     }
   }

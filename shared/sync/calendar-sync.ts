@@ -6,7 +6,7 @@ import type {
   MailboxOutOfOffice,
 } from '../calendar/calendar-source.ts';
 import type { AppError, Result } from '../errors.ts';
-import type { AdminLog } from '../log/admin-log.ts';
+import { type AdminLog, writeLines } from '../log/admin-log.ts';
 import type { Appointment, Instant } from '../presence/model.ts';
 import {
   type CalendarSyncMessage,
@@ -15,6 +15,7 @@ import {
   type WorkQueues,
 } from '../queues/messages.ts';
 import type {
+  CalendarRead,
   CalendarStore,
   HealthStore,
   StoredCalendar,
@@ -90,15 +91,10 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
 
   if (fullRead) {
-    // The log orders lines by the cursor taken when write() is called, so they can be stored concurrently.
-    await Promise.all([
-      ...subscribe.map(({ mailbox }) =>
-        deps.log.write(`Subscribing to availability of user: ${mailbox.email}`),
-      ),
-      deps.log.write(`Getting out-of-office settings for: ${readOutOfOffice.length} users`),
-      ...readOutOfOffice.map(({ mailbox }) =>
-        deps.log.write(`Getting out-of-office settings for: ${mailbox.email}`),
-      ),
+    await writeLines(deps.log, [
+      ...subscribe.map(({ mailbox }) => `Subscribing to availability of user: ${mailbox.email}`),
+      `Getting out-of-office settings for: ${readOutOfOffice.length} users`,
+      ...readOutOfOffice.map(({ mailbox }) => `Getting out-of-office settings for: ${mailbox.email}`),
     ]);
   }
 
@@ -114,9 +110,12 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
       : new Map<string, Result<MailboxOutOfOffice>>(),
   ]);
-  // put() also drops the record of a subscription this one replaces.
+  // put() also drops the record of a subscription this one replaces (read with the user above).
   await Promise.all(
-    [...subscriptions.values()].map((result) => (result.ok ? deps.subscriptions.put(result.value) : null)),
+    subscribe.map(({ mailbox, subscription: previous }) => {
+      const result = subscriptions.get(mailbox.userId);
+      return result?.ok === true ? deps.subscriptions.put(result.value, previous) : null;
+    }),
   );
   const calendars =
     readCalendar.length > 0
@@ -193,39 +192,42 @@ async function storeUser(
   let changed = false;
   const errors: string[] = [];
 
+  let calendar: CalendarRead['calendar'];
   if (read.calendar?.ok === true) {
     const appointments = read.calendar.value.appointments;
     changed ||= stored === null || !sameAppointments(stored.appointments, appointments);
-    await deps.calendars.saveAppointments(
-      mailbox.userId,
-      syncWindow(read.now, deps.scanWindowDays),
-      appointments,
-      {
-        readAt: read.now,
-        because: read.because,
-      },
-    );
+    calendar = { window: syncWindow(read.now, deps.scanWindowDays), appointments };
   } else if (read.calendar?.ok === false) {
     read.failures.push(read.calendar.error);
     errors.push(`Could not read the calendar of ${mailbox.email}: ${read.calendar.error.message}`);
   }
 
+  let outOfOffice: CalendarRead['outOfOffice'];
   if (read.outOfOffice?.ok === true) {
-    const { outOfOffice, timeZone } = read.outOfOffice.value;
+    const { outOfOffice: setting, timeZone } = read.outOfOffice.value;
     const same =
       stored !== null &&
       stored.outOfOfficeReadAt !== null &&
       stored.timeZone === timeZone &&
-      JSON.stringify(stored.outOfOffice) === JSON.stringify(outOfOffice);
+      JSON.stringify(stored.outOfOffice) === JSON.stringify(setting);
     if (!same) {
       changed = true;
-      await deps.calendars.saveOutOfOffice(mailbox.userId, outOfOffice, timeZone, read.now);
+      outOfOffice = { outOfOffice: setting, timeZone };
     }
   } else if (read.outOfOffice?.ok === false) {
     read.failures.push(read.outOfOffice.error);
     errors.push(
       `Could not get out-of-office settings for ${mailbox.email}: ${read.outOfOffice.error.message}`,
     );
+  }
+  // Calendar and out-of-office of one user in one write.
+  if (calendar !== undefined || outOfOffice !== undefined) {
+    await deps.calendars.saveRead(mailbox.userId, {
+      readAt: read.now,
+      because: read.because,
+      ...(calendar === undefined ? {} : { calendar }),
+      ...(outOfOffice === undefined ? {} : { outOfOffice }),
+    });
   }
 
   if (read.subscription?.ok === false) {
@@ -235,7 +237,7 @@ async function storeUser(
     );
   }
 
-  for (const line of errors) await deps.log.write(line, 'error');
+  await writeLines(deps.log, errors, 'error');
   if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
   return changed;
 }
