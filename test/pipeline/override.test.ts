@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
 import { handleOverrideRequest } from '../../shared/presence-sync/set-override.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
-import { anAppointment, anOutOfOffice, aUserRecord, utc } from '../support/builders.ts';
+import { anAppointment, aUserRecord, utc } from '../support/builders.ts';
 import { type PipelineWorld, startPipelineWorld, WEBHOOK_SECRET } from './support/pipeline-world.ts';
+import { storeReadCalendar } from './support/stored-calendar.ts';
 
 const AUTH = `Bearer ${WEBHOOK_SECRET}`;
 
@@ -19,12 +20,10 @@ describe('§5 override endpoint and §3 override (use case over Azurite and the 
       { id: '402', name: 'Bob Jones', email: 'bob@contoso.com', calendarIntegration: true },
     ]);
     const readAt = utc('2026-11-24T07:00:00Z');
-    for (const id of ['401', '402']) {
-      await world.deps.users.put(aUserRecord(id, { email: `${id}@contoso.com`, updatedAt: readAt }));
-    }
-    await world.deps.calendars.saveAppointments(
+    await world.deps.users.put(aUserRecord('402', { email: '402@contoso.com', updatedAt: readAt }));
+    await storeReadCalendar(
+      world.deps,
       '401',
-      { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') },
       [
         anAppointment({
           subject: 'Standup',
@@ -38,9 +37,8 @@ describe('§5 override endpoint and §3 override (use case over Azurite and the 
           end: utc('2026-11-24T15:00:00Z'),
         }),
       ],
-      { readAt, because: 'scan' },
+      { readAt, user: { email: '401@contoso.com' } },
     );
-    await world.deps.calendars.saveOutOfOffice('401', anOutOfOffice(), 'UTC', readAt);
   });
   after(() => world.stop());
 

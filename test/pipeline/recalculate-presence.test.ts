@@ -3,25 +3,16 @@ import { after, before, describe, it } from 'node:test';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
-import {
-  anAppointment,
-  anOutOfOffice,
-  aPresenceBody,
-  aSimUser,
-  aUserRecord,
-  utc,
-} from '../support/builders.ts';
+import { anAppointment, aPresenceBody, aSimUser, aUserRecord, utc } from '../support/builders.ts';
 import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
+import { storeReadCalendar } from './support/stored-calendar.ts';
 
 const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311'];
 let readAt = utc('2026-11-24T07:00:00Z');
 
 async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
   readAt += 1000;
-  await world.deps.users.put(aUserRecord(userId, { updatedAt: readAt }));
-  const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
-  await world.deps.calendars.saveAppointments(userId, window, appointments, { readAt, because: 'scan' });
-  await world.deps.calendars.saveOutOfOffice(userId, anOutOfOffice(), 'UTC', readAt);
+  await storeReadCalendar(world.deps, userId, appointments, { readAt });
 }
 
 const recalc = (world: PipelineWorld, fields: Record<string, unknown>) =>

@@ -5,14 +5,8 @@ import { presenceMessage } from '../../shared/queues/messages.ts';
 import { startTelemetry, stopTelemetry } from '../../shared/telemetry/start-telemetry.ts';
 import { METRICS } from '../../shared/telemetry/telemetry.ts';
 import { type PipelineWorld, startPipelineWorld } from '../pipeline/support/pipeline-world.ts';
-import {
-  anAppointment,
-  anOutOfOffice,
-  aPresenceRecord,
-  aSimUser,
-  aUserRecord,
-  utc,
-} from '../support/builders.ts';
+import { storeReadCalendar } from '../pipeline/support/stored-calendar.ts';
+import { anAppointment, aPresenceRecord, aSimUser, utc } from '../support/builders.ts';
 import {
   type Envelope,
   type IngestionCollector,
@@ -55,13 +49,7 @@ describe('§8 presence metrics to Application Insights', () => {
     assert.ok(telemetry !== null, 'telemetry started');
 
     const readAt = utc('2026-11-24T07:00:00Z');
-    await world.deps.users.put(aUserRecord('401', { updatedAt: readAt }));
-    const window = { start: utc('2026-11-24T00:00:00Z'), end: utc('2026-12-01T00:00:00Z') };
-    await world.deps.calendars.saveAppointments('401', window, [anAppointment()], {
-      readAt,
-      because: 'notification',
-    });
-    await world.deps.calendars.saveOutOfOffice('401', anOutOfOffice(), 'UTC', readAt);
+    await storeReadCalendar(world.deps, '401', [anAppointment()], { readAt, because: 'notification' });
     await world.deps.presence.save(aPresenceRecord('401', { lastNotificationAt: NOTIFIED_AT }));
     world.setNow(PUSHED_AT);
     const outcome = await recalculatePresence(

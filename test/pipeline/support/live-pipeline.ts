@@ -13,7 +13,7 @@ import type { Appointment, Instant } from '../../../shared/presence/model.ts';
 import { QUEUES } from '../../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../../shared/storage/storage-clients.ts';
-import { anOutOfOffice, aUserRecord } from '../../support/builders.ts';
+import { storeReadCalendar } from './stored-calendar.ts';
 
 export const LIVE_API_KEY = 'live-api-key';
 export const LIVE_WEBHOOK_SECRET = 'live-webhook-secret';
@@ -74,10 +74,8 @@ export async function startLivePipeline(options: LivePipelineOptions): Promise<L
     startHost,
     async seed(userId, appointments) {
       const readAt: Instant = Date.now();
-      await services.users.put(aUserRecord(userId, { updatedAt: readAt }));
       const window = { start: readAt - 3600_000, end: readAt + 7 * 24 * 3600_000 };
-      await services.calendars.saveAppointments(userId, window, appointments, { readAt, because: 'scan' });
-      await services.calendars.saveOutOfOffice(userId, anOutOfOffice(), 'UTC', readAt);
+      await storeReadCalendar(services, userId, appointments, { readAt, window });
       await queues.send(QUEUES.presence, { userId, reason: 'calendar-changed' });
     },
     async logLines() {
