@@ -1,7 +1,13 @@
 import type { InvocationContext } from '@azure/functions';
 import type { Services } from '../app/services.ts';
 import { AppError } from '../errors.ts';
-import { presenceMessage } from '../queues/messages.ts';
+import {
+  type PresenceGroupMessage,
+  type PresenceMessage,
+  presenceGroupMessage,
+  presenceMessage,
+  QUEUES,
+} from '../queues/messages.ts';
 import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
 
 export function recalculateDeps(services: Services): RecalculatePresenceDeps {
@@ -31,6 +37,8 @@ export async function handlePresenceQueueMessage(
   raw: unknown,
   context: InvocationContext,
 ): Promise<void> {
+  const group = presenceGroupMessage.safeParse(raw);
+  if (group.success) return handleGroup(services, group.data, context);
   const parsed = presenceMessage.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -41,21 +49,64 @@ export async function handlePresenceQueueMessage(
     await services.log.write(`Dropped a malformed presence message (${reason})`, 'warning');
     return;
   }
-  const message = parsed.data;
   try {
-    const outcome = await recalculatePresence(recalculateDeps(services), message);
-    context.debug(`presence ${message.userId} (${message.reason}): ${outcome}`);
+    await recalculateOne(services, parsed.data, context);
   } catch (error) {
-    const reason = error instanceof AppError ? error.message : 'internal error';
-    const attempt = dequeueCount(context);
-    await services.log
-      .write(
-        `Presence recalculation of user ${message.userId} failed${attempt === null ? '' : ` (attempt ${attempt})`}: ${reason}`,
-        'error',
-      )
-      .catch(() => undefined);
+    await logFailure(services, parsed.data.userId, error, context);
     throw error;
   }
+}
+
+/**
+ * Each user of the group at once. Users whose recalculation failed are queued again on their
+ * own, so retries and the poison queue work per user; when even that fails, the whole group is
+ * retried (recalculating a user twice ends in the same state).
+ */
+async function handleGroup(
+  services: Services,
+  group: PresenceGroupMessage,
+  context: InvocationContext,
+): Promise<void> {
+  const outcomes = await Promise.allSettled(
+    group.userIds.map((userId) =>
+      recalculateOne(services, presenceMessage.parse({ userId, reason: group.reason }), context),
+    ),
+  );
+  const failed: string[] = [];
+  for (const [i, outcome] of outcomes.entries()) {
+    const userId = group.userIds[i];
+    if (outcome.status === 'fulfilled' || userId === undefined) continue;
+    failed.push(userId);
+    await logFailure(services, userId, outcome.reason, context);
+  }
+  await Promise.all(
+    failed.map((userId) => services.queues.send(QUEUES.presence, { userId, reason: group.reason })),
+  );
+}
+
+async function recalculateOne(
+  services: Services,
+  message: PresenceMessage,
+  context: InvocationContext,
+): Promise<void> {
+  const outcome = await recalculatePresence(recalculateDeps(services), message);
+  context.debug(`presence ${message.userId} (${message.reason}): ${outcome}`);
+}
+
+async function logFailure(
+  services: Services,
+  userId: string,
+  error: unknown,
+  context: InvocationContext,
+): Promise<void> {
+  const reason = error instanceof AppError ? error.message : 'internal error';
+  const attempt = dequeueCount(context);
+  await services.log
+    .write(
+      `Presence recalculation of user ${userId} failed${attempt === null ? '' : ` (attempt ${attempt})`}: ${reason}`,
+      'error',
+    )
+    .catch(() => undefined);
 }
 
 function dequeueCount(context: InvocationContext): number | null {

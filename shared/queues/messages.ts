@@ -41,6 +41,17 @@ export const presenceMessage = z.object({
 });
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
+/**
+ * The users of one calendar-sync job whose calendars changed, in one message: one queue write,
+ * read and delete instead of one per user. The worker recalculates each as a `calendar-changed`
+ * presence message; a user whose recalculation fails goes back on the queue on their own.
+ */
+export const presenceGroupMessage = z.object({
+  userIds: z.array(z.string().min(1)).min(1).max(20),
+  reason: z.literal('calendar-changed'),
+});
+export type PresenceGroupMessage = z.infer<typeof presenceGroupMessage>;
+
 export const scanMessage = z.object({
   reason: z.enum(['startup', 'weekly', 'force']),
 });

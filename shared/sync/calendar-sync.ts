@@ -11,6 +11,7 @@ import type { Appointment, Instant } from '../presence/model.ts';
 import {
   type CalendarSyncMessage,
   calendarSyncMessage,
+  type PresenceGroupMessage,
   QUEUES,
   type WorkQueues,
 } from '../queues/messages.ts';
@@ -138,13 +139,14 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       }),
     ),
   );
-  await Promise.all(
-    users
-      .filter((_, i) => outcomes[i] === true)
-      .map((u) =>
-        deps.queues.send(QUEUES.presence, { userId: u.mailbox.userId, reason: 'calendar-changed' }),
-      ),
-  );
+  const changed = users.filter((_, i) => outcomes[i] === true).map((u) => u.mailbox.userId);
+  // One message for the job's users (at most 20, as the job).
+  if (changed.length > 0) {
+    await deps.queues.send(QUEUES.presence, {
+      userIds: changed,
+      reason: 'calendar-changed',
+    } satisfies PresenceGroupMessage);
+  }
   await reportHealth(deps, now, failures);
   const transient = failures.find((error) => TRANSIENT.has(error.code));
   if (transient !== undefined) throw transient;

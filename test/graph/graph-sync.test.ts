@@ -14,7 +14,12 @@ import {
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
-import { type QUEUES, scanMessage, type WorkQueues } from '../../shared/queues/messages.ts';
+import {
+  presenceGroupMessage,
+  type QUEUES,
+  scanMessage,
+  type WorkQueues,
+} from '../../shared/queues/messages.ts';
 import { runCalendarSync } from '../../shared/sync/calendar-sync.ts';
 import { runMaintenance } from '../../shared/sync/maintenance.ts';
 import { runScan } from '../../shared/sync/scan.ts';
@@ -166,7 +171,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.deepEqual(
       queues
         .take('presence')
-        .map((m) => (m as { userId: string }).userId)
+        .flatMap((m) => presenceGroupMessage.parse(m).userIds)
         .sort(),
       ['201', '202'],
     );
