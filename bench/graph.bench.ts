@@ -141,7 +141,7 @@ try {
   if (process.env.BENCH_TRACE) {
     const handshakes = exchange.deliveries().filter((d) => d.kind === 'validation');
     console.log(
-      `  throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+      `  peak RSS after the scan ${scanRss.toFixed(0)} MB, throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
         `PHONE-LiNK requests ${phonelink.requests.length} (${[...new Set(phonelink.requests.map((r) => r.status))].map((st) => `${st}: ${phonelink.requests.filter((r) => r.status === st).length}`).join(', ')}), ` +
         `handshakes ${handshakes.length} (failed ${handshakes.filter((d) => d.status !== 200).length}, max ${Math.max(...handshakes.map((d) => d.durationMs))} ms)`,
     );

@@ -69,7 +69,9 @@ async function handleGroup(
 ): Promise<void> {
   const outcomes = await Promise.allSettled(
     group.userIds.map((userId) =>
-      recalculateOne(services, presenceMessage.parse({ userId, reason: group.reason }), context),
+      groupSlots.run(() =>
+        recalculateOne(services, presenceMessage.parse({ userId, reason: group.reason }), context),
+      ),
     ),
   );
   const failed: string[] = [];
@@ -83,6 +85,38 @@ async function handleGroup(
     failed.map((userId) => services.queues.send(QUEUES.presence, { userId, reason: group.reason })),
   );
 }
+
+/**
+ * Recalculations of grouped users under way at once in this process: the queue trigger's batch
+ * bounds messages, not users, and twenty per message would hold far more in memory.
+ */
+const GROUPED_AT_ONCE = 48;
+
+/** At most `size` calls at once; the others wait their turn in order. */
+class Slots {
+  readonly #size: number;
+  readonly #waiting: (() => void)[] = [];
+  #busy = 0;
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#busy >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#busy += 1;
+    try {
+      return await call();
+    } finally {
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter.
+      if (next === undefined) this.#busy -= 1;
+      else next();
+    }
+  }
+}
+
+const groupSlots = new Slots(GROUPED_AT_ONCE);
 
 async function recalculateOne(
   services: Services,
