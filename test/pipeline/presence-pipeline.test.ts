@@ -12,8 +12,9 @@ import {
   startLivePipeline,
   wholeSecondIn,
 } from './support/live-pipeline.ts';
+import { storeReadCalendar } from './support/stored-calendar.ts';
 
-const USERS = ['501', '502', '503', '504', '505', '506'];
+const USERS = ['501', '502', '503', '504', '505', '506', '507', '508'];
 
 const pushesOf = (pipeline: LivePipeline, userId: string): ReceivedPush[] =>
   pipeline.sim.pushes.filter((p) => p.userId === userId);
@@ -115,6 +116,27 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
       [404],
     );
     assert.ok((await pipeline.logLines()).some((l) => l.startsWith('Stopped managing user User 504 (504)')));
+  });
+
+  it('recalculates every user of a grouped message, as calendar sync sends them', async () => {
+    const start = wholeSecondIn(60_000);
+    for (const userId of ['507', '508']) {
+      const readAt = Date.now();
+      await storeReadCalendar(pipeline.services, userId, [anAppointment({ start, end: start + 60_000 })], {
+        readAt,
+        window: { start: readAt - 3600_000, end: readAt + 7 * 24 * 3600_000 },
+      });
+    }
+    await pipeline.queues.send(QUEUES.presence, { userIds: ['507', '508'], reason: 'calendar-changed' });
+    for (const userId of ['507', '508']) {
+      const pushes = await eventually(
+        `the push of user ${userId}`,
+        () => pushesOf(pipeline, userId),
+        (p) => p.length >= 1,
+        10_000,
+      );
+      assert.deepEqual(shown(pushes), [['Available', null, toIsoSeconds(start)]]);
+    }
   });
 
   it('drops a malformed presence message with a log line, without retrying it', async () => {
