@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_SCAN_SCHEDULE } from '../../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from '../azurite.ts';
 import { mountEwsWithSettings } from '../exchange-sim/ews/mount-ews.ts';
 import { type ExchangeSimulator, startExchangeSimulator } from '../exchange-sim/graph/exchange-simulator.ts';
 import { trustLocalCa } from '../exchange-sim/trust.ts';
+import { freePort } from '../free-port.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../host/functions-host.ts';
 import { type PhonelinkSimulator, startPhonelinkSimulator } from '../phonelink-sim/phonelink-simulator.ts';
 import { DEMO_USERS, seedMailboxes } from './seed.ts';
@@ -174,19 +174,4 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return error instanceof Error && 'code' in error && error.code === 'EPERM';
   }
-}
-
-/** `preferred` when it is free, else a port the system picks. */
-export async function freePort(preferred: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | null>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(null));
-      server.listen(port, () => {
-        const address = server.address();
-        const chosen = typeof address === 'object' && address !== null ? address.port : null;
-        server.close(() => resolve(chosen));
-      });
-    });
-  return (preferred === 0 ? null : await tryListen(preferred)) ?? (await tryListen(0)) ?? preferred;
 }

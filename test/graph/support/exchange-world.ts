@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningAzurite, startAzurite } from '../../../dev/azurite.ts';
@@ -10,6 +9,7 @@ import {
 } from '../../../dev/exchange-sim/graph/exchange-simulator.ts';
 import type { Mailboxes } from '../../../dev/exchange-sim/mailboxes.ts';
 import { trustLocalCa } from '../../../dev/exchange-sim/trust.ts';
+import { freePort } from '../../../dev/free-port.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../../../dev/host/functions-host.ts';
 import {
   type PhonelinkSimulator,
@@ -227,14 +227,4 @@ export async function startExchangeWorld(options: ExchangeWorldOptions): Promise
     await stopAll();
     throw error;
   }
-}
-
-/** A port for the host known before it starts: CALLBACK_URL must name it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
