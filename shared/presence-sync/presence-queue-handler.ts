@@ -70,7 +70,7 @@ async function handleGroup(
   const outcomes = await Promise.allSettled(
     group.userIds.map((userId) =>
       groupSlots.run(() =>
-        recalculateOne(services, presenceMessage.parse({ userId, reason: group.reason }), context),
+        recalculateOne(services, presenceMessage.parse({ ...alone(group), userId }), context),
       ),
     ),
   );
@@ -82,8 +82,16 @@ async function handleGroup(
     await logFailure(services, userId, outcome.reason, context);
   }
   await Promise.all(
-    failed.map((userId) => services.queues.send(QUEUES.presence, { userId, reason: group.reason })),
+    failed.map((userId) => services.queues.send(QUEUES.presence, { ...alone(group), userId })),
   );
+}
+
+/** What a user of the group is recalculated for, as in a message of their own. */
+function alone(group: PresenceGroupMessage) {
+  return {
+    reason: group.reason,
+    ...(group.notifiedAt === undefined ? {} : { notifiedAt: group.notifiedAt }),
+  };
 }
 
 /**

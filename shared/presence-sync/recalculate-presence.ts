@@ -133,7 +133,9 @@ async function recalculate(
         delaySecondsUntil(wakeAt, now),
       );
     }
-    const updated: PresenceRecord = { ...record, override, wakeAt, sequence };
+    // The notice rides along in a save made anyway: recording it alone would cost a write per notice.
+    const lastNotificationAt = latest(record.lastNotificationAt, message.notifiedAt);
+    const updated: PresenceRecord = { ...record, override, wakeAt, sequence, lastNotificationAt };
     if (!mustPush && sameRecord(updated, record)) return 'unchanged';
     const etag = await deps.presence.saveForEtag(updated);
     if (etag === null) continue;
@@ -215,7 +217,7 @@ async function push(
     return 'superseded';
   }
   // Only a notice not yet shown by the previous push caused this one.
-  const notifiedAt = before.lastNotificationAt;
+  const notifiedAt = reserved.lastNotificationAt;
   if (
     message.reason === 'calendar-changed' &&
     notifiedAt !== null &&
@@ -259,6 +261,11 @@ function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
  */
 function delaySecondsUntil(at: Instant, now: Instant): number {
   return Math.min(Math.max(0, Math.floor((at - now) / 1000)), MAX_DELAY_SECONDS);
+}
+
+function latest(known: Instant | null, notifiedAt: Instant | undefined): Instant | null {
+  if (notifiedAt === undefined) return known;
+  return known === null ? notifiedAt : Math.max(known, notifiedAt);
 }
 
 function sameRecord(a: PresenceRecord, b: PresenceRecord): boolean {

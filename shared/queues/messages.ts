@@ -38,6 +38,8 @@ export const presenceMessage = z.object({
   wakeAt: z.number().int().nullable().default(null),
   /** For 'retry': how many pushes of this update have failed so far (drives the back-off). */
   attempt: z.number().int().min(0).default(0),
+  /** For 'calendar-changed' after a change notice: when the notice arrived (epoch ms), kept in the presence record. */
+  notifiedAt: z.number().int().optional(),
 });
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
@@ -49,6 +51,8 @@ export type PresenceMessage = z.infer<typeof presenceMessage>;
 export const presenceGroupMessage = z.object({
   userIds: z.array(z.string().min(1)).min(1).max(20),
   reason: z.literal('calendar-changed'),
+  /** The calendar-sync message's `notifiedAt`, handed on to each user's recalculation. */
+  notifiedAt: z.number().int().optional(),
 });
 export type PresenceGroupMessage = z.infer<typeof presenceGroupMessage>;
 

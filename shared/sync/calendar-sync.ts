@@ -145,6 +145,8 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
     await deps.queues.send(QUEUES.presence, {
       userIds: changed,
       reason: 'calendar-changed',
+      // The presence worker records when the notice arrived (admin page, notice-to-push lag).
+      ...(message.notifiedAt === undefined ? {} : { notifiedAt: message.notifiedAt }),
     } satisfies PresenceGroupMessage);
   }
   await reportHealth(deps, now, failures);

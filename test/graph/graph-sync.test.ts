@@ -2,18 +2,24 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import {
   type ExchangeSimulator,
   startExchangeSimulator,
 } from '../../dev/exchange-sim/graph/exchange-simulator.ts';
 import { trustLocalCa } from '../../dev/exchange-sim/trust.ts';
+import { InvocationContext } from '../../dev/host/azure-functions.ts';
 import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import { adminServicesOf } from '../../shared/admin/admin-services.ts';
+import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { toIsoSeconds } from '../../shared/presence/instant.ts';
+import { handlePresenceQueueMessage } from '../../shared/presence-sync/presence-queue-handler.ts';
 import {
   presenceGroupMessage,
   type QUEUES,
@@ -175,6 +181,31 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
         .sort(),
       ['201', '202'],
     );
+  });
+
+  it('shows administrators when the last change notice of a user arrived, once presence is recalculated', async () => {
+    exchange.mailboxes.createEvent('ann@contoso.com', {
+      subject: 'Budget',
+      start: now + 3 * HOUR,
+      end: now + 4 * HOUR,
+    });
+    // As the webhook queues it: the notice arrived after the scan's read.
+    const notifiedAt = Math.ceil((now + 1) / 1000) * 1000;
+    await runCalendarSync(
+      { ...calendarSyncDeps(services), now: clock },
+      { userIds: ['201'], reason: 'notification', notifiedAt },
+    );
+    const grouped = queues.take('presence');
+    assert.deepEqual(
+      grouped.map((m) => presenceGroupMessage.parse(m)),
+      [{ userIds: ['201'], reason: 'calendar-changed', notifiedAt }],
+    );
+    for (const message of grouped) {
+      await handlePresenceQueueMessage(services, message, new InvocationContext());
+    }
+    assert.equal((await services.presence.get('201'))?.lastNotificationAt, notifiedAt);
+    const { users } = await listUsers(adminServicesOf(services));
+    assert.equal(users.find((u) => u.id === '201')?.lastNotificationAt, toIsoSeconds(notifiedAt));
   });
 
   it('keeps what was known of a mailbox it cannot read, with a readable error', async () => {

@@ -7,7 +7,7 @@ import { anAppointment, aPresenceBody, aSimUser, aUserRecord, utc } from '../sup
 import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
 import { storeReadCalendar } from './support/stored-calendar.ts';
 
-const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311'];
+const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311', '312'];
 let readAt = utc('2026-11-24T07:00:00Z');
 
 async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
@@ -220,6 +220,24 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     // Activating again rescans, which recalculates every user.
     assert.equal(await recalc(world, { userId: '311', reason: 'calendar-changed' }), 'pushed');
     assert.equal(world.sim.presenceOf('311')?.availability, 'Meeting');
+  });
+
+  it('records when the change notice arrived, and a late older notice does not move it back', async () => {
+    const notified = utc('2026-11-24T07:59:58Z');
+    await seed(world, '312', [anAppointment({ start: utc('2026-11-24T09:00:00Z') })]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    assert.equal(
+      await recalc(world, { userId: '312', reason: 'calendar-changed', notifiedAt: notified }),
+      'pushed',
+    );
+    assert.equal((await world.deps.presence.get('312'))?.lastNotificationAt, notified);
+    await seed(world, '312', [anAppointment({ start: utc('2026-11-24T08:30:00Z') })]);
+    world.setNow(utc('2026-11-24T08:00:05Z'));
+    assert.equal(
+      await recalc(world, { userId: '312', reason: 'calendar-changed', notifiedAt: notified - 8000 }),
+      'pushed',
+    );
+    assert.equal((await world.deps.presence.get('312'))?.lastNotificationAt, notified);
   });
 
   it('does nothing for a user whose calendar was never read', async () => {
