@@ -133,7 +133,8 @@ async function recalculate(
         delaySecondsUntil(wakeAt, now),
       );
     }
-    // The notice rides along in a save made anyway: recording it alone would cost a write per notice.
+    // Administrators read when the last change notice arrived ("why is my status wrong?"), so a
+    // newer notice is worth its one write even when nothing else changed.
     const lastNotificationAt = latest(record.lastNotificationAt, message.notifiedAt);
     const updated: PresenceRecord = { ...record, override, wakeAt, sequence, lastNotificationAt };
     if (!mustPush && sameRecord(updated, record)) return 'unchanged';
@@ -269,5 +270,10 @@ function latest(known: Instant | null, notifiedAt: Instant | undefined): Instant
 }
 
 function sameRecord(a: PresenceRecord, b: PresenceRecord): boolean {
-  return a.wakeAt === b.wakeAt && a.sequence === b.sequence && a.override === b.override;
+  return (
+    a.wakeAt === b.wakeAt &&
+    a.sequence === b.sequence &&
+    a.override === b.override &&
+    a.lastNotificationAt === b.lastNotificationAt
+  );
 }

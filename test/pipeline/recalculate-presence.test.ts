@@ -240,6 +240,20 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal((await world.deps.presence.get('312'))?.lastNotificationAt, notified);
   });
 
+  it('records a change notice that leaves the presence as it was', async () => {
+    const meeting = anAppointment({ start: utc('2026-11-24T09:00:00Z') });
+    await seed(world, '312', [meeting]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    assert.equal(await recalc(world, { userId: '312', reason: 'scan' }), 'pushed');
+    const notified = utc('2026-11-24T08:10:00Z');
+    world.setNow(utc('2026-11-24T08:10:02Z'));
+    assert.equal(
+      await recalc(world, { userId: '312', reason: 'calendar-changed', notifiedAt: notified }),
+      'unchanged',
+    );
+    assert.equal((await world.deps.presence.get('312'))?.lastNotificationAt, notified);
+  });
+
   it('does nothing for a user whose calendar was never read', async () => {
     await world.deps.users.put(aUserRecord('310', { updatedAt: readAt }));
     assert.equal(await recalc(world, { userId: '310', reason: 'scan' }), 'no-calendar-yet');
