@@ -12,6 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_ACCOUNT_NAME, startAzurite } from '../dev/azurite.ts';
 import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
+import { graphSettingsFor } from '../dev/exchange-sim/graph/graph-app-settings.ts';
 import { freePort } from '../dev/free-port.ts';
 import { startPhonelinkSimulator } from '../dev/phonelink-sim/phonelink-simulator.ts';
 
@@ -90,11 +91,7 @@ try {
         AzureWebJobsStorage: storage,
         CALENDAR_SOURCE: 'graph',
         CALLBACK_URL: hostUrl,
-        GRAPH_TENANT_ID: TENANT,
-        GRAPH_CLIENT_ID: CLIENT.clientId,
-        GRAPH_CLIENT_SECRET: CLIENT.clientSecret,
-        GRAPH_BASE_URL: exchange.graphBaseUrl,
-        GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+        ...graphSettingsFor(exchange, CLIENT),
         PHONELINK_URL: phonelink.url,
         PHONELINK_API_KEY: PHONELINK_KEY,
         PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret',

@@ -5,6 +5,7 @@ import { DEFAULT_SCAN_SCHEDULE } from '../../shared/config/load-settings.ts';
 import { type RunningAzurite, startAzurite } from '../azurite.ts';
 import { mountEwsWithSettings } from '../exchange-sim/ews/mount-ews.ts';
 import { type ExchangeSimulator, startExchangeSimulator } from '../exchange-sim/graph/exchange-simulator.ts';
+import { graphSettingsFor } from '../exchange-sim/graph/graph-app-settings.ts';
 import { trustLocalCa } from '../exchange-sim/trust.ts';
 import { freePort } from '../free-port.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../host/functions-host.ts';
@@ -106,11 +107,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         ...(source === 'ews' ? ews.settings : { CALENDAR_SOURCE: 'graph' }),
         INTEGRATION_ENABLED: 'true',
         CALLBACK_URL: functionsUrl,
-        GRAPH_TENANT_ID: TENANT_ID,
-        GRAPH_CLIENT_ID: CLIENT_ID,
-        GRAPH_CLIENT_SECRET: graphSecret,
-        GRAPH_BASE_URL: exchange.graphBaseUrl,
-        GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+        ...graphSettingsFor(exchange, { clientId: CLIENT_ID, clientSecret: graphSecret }),
         PHONELINK_URL: phonelink.url,
         PHONELINK_API_KEY: phonelinkKey,
         PHONELINK_WEBHOOK_SECRET: webhookSecret,

@@ -8,6 +8,7 @@ import {
   type ExchangeSimulator,
   startExchangeSimulator,
 } from '../../dev/exchange-sim/graph/exchange-simulator.ts';
+import { graphSettingsFor } from '../../dev/exchange-sim/graph/graph-app-settings.ts';
 import { trustLocalCa } from '../../dev/exchange-sim/trust.ts';
 import { InvocationContext } from '../../dev/host/azure-functions.ts';
 import {
@@ -115,11 +116,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       AzureWebJobsStorage: azurite.connectionString,
       CALENDAR_SOURCE: 'graph',
       CALLBACK_URL: `http://127.0.0.1:${(callback.address() as AddressInfo).port}`,
-      GRAPH_TENANT_ID: TENANT,
-      GRAPH_CLIENT_ID: CLIENT.clientId,
-      GRAPH_CLIENT_SECRET: CLIENT.clientSecret,
-      GRAPH_BASE_URL: exchange.graphBaseUrl,
-      GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+      ...graphSettingsFor(exchange, CLIENT),
       PHONELINK_URL: phonelink.url,
       PHONELINK_API_KEY: 'sync-test-key',
     });

@@ -7,6 +7,7 @@ import {
   type ExchangeSimulator,
   startExchangeSimulator,
 } from '../../../dev/exchange-sim/graph/exchange-simulator.ts';
+import { graphSettingsFor } from '../../../dev/exchange-sim/graph/graph-app-settings.ts';
 import type { Mailboxes } from '../../../dev/exchange-sim/mailboxes.ts';
 import { trustLocalCa } from '../../../dev/exchange-sim/trust.ts';
 import { freePort } from '../../../dev/free-port.ts';
@@ -115,11 +116,7 @@ export const EXCHANGE_FRONT_ENDS: Record<
 > = {
   graph: async (exchange) => ({
     CALENDAR_SOURCE: 'graph',
-    GRAPH_TENANT_ID: TENANT_ID,
-    GRAPH_CLIENT_ID: CLIENT_ID,
-    GRAPH_CLIENT_SECRET: CLIENT_SECRET,
-    GRAPH_BASE_URL: exchange.graphBaseUrl,
-    GRAPH_AUTHORITY_HOST: exchange.authorityHost,
+    ...graphSettingsFor(exchange, { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
   }),
   ews: async (exchange) =>
     mountEwsWithSettings(exchange, { username: 'CONTOSO\\svc-presence', password: 'ews-world-password' })
