@@ -6,13 +6,8 @@ import { fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
 import { mergeSettings, overruled } from './effective-settings.ts';
-import type { SecretVault } from './secret-vault.ts';
-import {
-  ADMIN_SETTINGS,
-  type AdminSettingName,
-  isAdminSettingName,
-  isWritableSecret,
-} from './settings-catalog.ts';
+import { isWritableSecret, type SecretVault } from './secret-vault.ts';
+import { ADMIN_SETTINGS, type AdminSettingName, isAdminSettingName } from './settings-catalog.ts';
 
 export interface SettingsDeps {
   /** The start-up settings (environment, local.settings.json). */

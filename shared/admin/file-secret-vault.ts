@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { Secret } from '../config/secret.ts';
 import { AppError } from '../errors.ts';
 import {
+  isWritableSecret,
   type SecretVault,
   type StoredSecretInfo,
-  WRITABLE_SECRETS,
   type WritableSecretName,
 } from './secret-vault.ts';
 
@@ -45,16 +45,13 @@ export function createFileSecretVault(path: string, now: () => number = Date.now
     await rename(temporary, path);
   };
 
-  const known = (name: string): name is WritableSecretName =>
-    (WRITABLE_SECRETS as readonly string[]).includes(name);
-
   return {
     kind: 'file',
     async readAll() {
       const data = await load();
       const secrets = new Map<WritableSecretName, Secret>();
       for (const [name, entry] of Object.entries(data)) {
-        if (known(name)) secrets.set(name, new Secret(entry.value));
+        if (isWritableSecret(name)) secrets.set(name, new Secret(entry.value));
       }
       return secrets;
     },
@@ -62,7 +59,7 @@ export function createFileSecretVault(path: string, now: () => number = Date.now
       const data = await load();
       const info = new Map<WritableSecretName, StoredSecretInfo>();
       for (const [name, entry] of Object.entries(data)) {
-        if (known(name)) info.set(name, { updatedAt: entry.updatedAt, expiresAt: null });
+        if (isWritableSecret(name)) info.set(name, { updatedAt: entry.updatedAt, expiresAt: null });
       }
       return info;
     },

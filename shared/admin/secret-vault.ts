@@ -1,14 +1,15 @@
+import { CREDENTIAL_SETTINGS } from '../config/load-settings.ts';
 import type { Secret } from '../config/secret.ts';
 import type { Instant } from '../presence/model.ts';
 
-/** The SPEC §7 secrets an administrator may write through PUT /api/settings. */
-export const WRITABLE_SECRETS = [
-  'GRAPH_CLIENT_SECRET',
-  'EWS_PASSWORD',
-  'PHONELINK_API_KEY',
-  'PHONELINK_WEBHOOK_SECRET',
-] as const;
-export type WritableSecretName = (typeof WRITABLE_SECRETS)[number];
+/** The credentials an administrator may write through PUT /api/settings: all but the admin key itself. */
+export type WritableSecretName = Exclude<(typeof CREDENTIAL_SETTINGS)[number], 'ADMIN_API_KEY'>;
+
+export function isWritableSecret(name: string): name is WritableSecretName {
+  return name !== 'ADMIN_API_KEY' && (CREDENTIAL_SETTINGS as readonly string[]).includes(name);
+}
+
+export const WRITABLE_SECRETS: readonly WritableSecretName[] = CREDENTIAL_SETTINGS.filter(isWritableSecret);
 
 export interface StoredSecretInfo {
   readonly updatedAt: Instant | null;

@@ -1,5 +1,4 @@
 import type { SettingName } from '../config/load-settings.ts';
-import { WRITABLE_SECRETS, type WritableSecretName } from './secret-vault.ts';
 
 /**
  * The SPEC §7 settings as the admin API shows them. `text`, `boolean`, `integer` and `choice`
@@ -49,8 +48,4 @@ export const ADMIN_SETTING_NAMES = Object.keys(ADMIN_SETTINGS) as readonly strin
 
 export function isAdminSettingName(name: string): name is AdminSettingName {
   return Object.hasOwn(ADMIN_SETTINGS, name);
-}
-
-export function isWritableSecret(name: string): name is WritableSecretName {
-  return (WRITABLE_SECRETS as readonly string[]).includes(name);
 }

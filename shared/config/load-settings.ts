@@ -48,6 +48,18 @@ export const SETTING_NAMES = [
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
+/**
+ * The credentials an operator supplies (each a `Secret` in Settings): kept in Key Vault in Azure,
+ * write-only in the admin API, scrubbed from telemetry.
+ */
+export const CREDENTIAL_SETTINGS = [
+  'GRAPH_CLIENT_SECRET',
+  'EWS_PASSWORD',
+  'PHONELINK_API_KEY',
+  'PHONELINK_WEBHOOK_SECRET',
+  'ADMIN_API_KEY',
+] as const satisfies readonly SettingName[];
+
 export interface SettingProblem {
   readonly name: SettingName | 'local.settings.json';
   /** What is wrong, in words; never the value. */

@@ -1,3 +1,4 @@
+import { CREDENTIAL_SETTINGS } from '../config/load-settings.ts';
 import { setTelemetry, type Telemetry } from './telemetry.ts';
 
 /**
@@ -13,15 +14,8 @@ export interface TelemetryOptions {
   readonly samplingRatio?: number;
 }
 
-/** Settings whose values are secrets: telemetry scrubs them wherever they appear. */
-const SECRET_SETTINGS = [
-  'GRAPH_CLIENT_SECRET',
-  'EWS_PASSWORD',
-  'PHONELINK_API_KEY',
-  'PHONELINK_WEBHOOK_SECRET',
-  'ADMIN_API_KEY',
-  'AzureWebJobsStorage',
-] as const;
+/** Settings whose values are secrets (a storage connection string holds the account key): scrubbed wherever they appear. */
+const SECRET_SETTINGS = [...CREDENTIAL_SETTINGS, 'AzureWebJobsStorage'] as const;
 
 let started = false;
 

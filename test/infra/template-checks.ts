@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { TABLES } from '../../shared/app/services.ts';
-import { SETTING_NAMES, type SettingName } from '../../shared/config/load-settings.ts';
+import { CREDENTIAL_SETTINGS, SETTING_NAMES, type SettingName } from '../../shared/config/load-settings.ts';
 import { QUEUES } from '../../shared/queues/messages.ts';
 import {
   type BicepFile,
@@ -32,13 +32,7 @@ const DERIVED: ReadonlySet<SettingName> = new Set<SettingName>([
 /** Only the local host reads these. */
 const LOCAL_ONLY: ReadonlySet<SettingName> = new Set<SettingName>(['PORT', 'AzureWebJobsStorage']);
 /** Secrets: a @secure() parameter, kept in Key Vault, referenced from the app setting. */
-export const SECRET_SETTINGS: readonly SettingName[] = [
-  'GRAPH_CLIENT_SECRET',
-  'EWS_PASSWORD',
-  'PHONELINK_API_KEY',
-  'PHONELINK_WEBHOOK_SECRET',
-  'ADMIN_API_KEY',
-];
+export const SECRET_SETTINGS: readonly SettingName[] = CREDENTIAL_SETTINGS;
 /** Settings the host itself needs in Azure, beyond SPEC §7. */
 const HOST_SETTINGS = [
   'AzureWebJobsStorage__accountName',
