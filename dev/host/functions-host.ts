@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { loadSettings, readLocalSettings } from '../../shared/config/load-settings.ts';
+import { AppError } from '../../shared/errors.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
 import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import {
@@ -63,9 +64,11 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const restoreEnv = applyEnvironment(options);
   try {
     const settings = loadSettings(process.env, readLocalSettings(options.settingsDir ?? process.cwd()));
-    const config = readHostJson(options.hostJsonPath ?? join(PROJECT_ROOT, 'host.json'));
-    const functions =
-      options.functions ?? (await loadFunctions(options.functionsDir ?? join(PROJECT_ROOT, 'functions')));
+    const config = readHostJson(options.hostJsonPath ?? join(PROJECT_ROOT, 'host.json'), process.env);
+    const functions = selectFunctions(
+      options.functions ?? (await loadFunctions(options.functionsDir ?? join(PROJECT_ROOT, 'functions'))),
+      config.functions,
+    );
 
     const http = functions.filter((f): f is HttpFunction => f.kind === 'http');
     const timers = functions.filter((f): f is TimerFunction => f.kind === 'timer');
@@ -166,6 +169,28 @@ export async function loadFunctions(dir: string): Promise<readonly FunctionDefin
     .sort();
   for (const file of files) await import(pathToFileURL(join(folder, file)).href);
   return [...definedFunctions()];
+}
+
+/**
+ * The functions host.json `functions` names (all when it names none). Names ignore case, as in
+ * Azure; a name that no function has stops start-up, so a typo cannot leave a trigger unserved.
+ */
+function selectFunctions(
+  defined: readonly FunctionDefinition[],
+  names: readonly string[],
+): readonly FunctionDefinition[] {
+  if (names.length === 0) return defined;
+  const wanted = new Set(names.map((name) => name.toLowerCase()));
+  const known = new Set(defined.map((fn) => fn.name.toLowerCase()));
+  const unknown = names.filter((name) => !known.has(name.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'config.invalid',
+      `host.json functions (or AzureFunctionsJobHost__functions__<n>) names ${unknown.map((n) => `"${n}"`).join(', ')}, ` +
+        `which ${unknown.length === 1 ? 'is' : 'are'} not defined; defined: ${defined.map((fn) => fn.name).join(', ')}`,
+    );
+  }
+  return defined.filter((fn) => wanted.has(fn.name.toLowerCase()));
 }
 
 /** Sets `options.env`, then local.settings.json Values not already set; returns the undo. */

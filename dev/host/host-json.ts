@@ -16,6 +16,8 @@ export interface HostConfig {
   };
   readonly functionTimeoutMs: number;
   readonly routePrefix: string;
+  /** The only functions this host serves (host.json `functions`); empty: all of them. */
+  readonly functions: readonly string[];
 }
 
 const timeSpan = z.string().transform((text, ctx) => {
@@ -28,6 +30,7 @@ const timeSpan = z.string().transform((text, ctx) => {
 });
 
 const hostJson = z.object({
+  functions: z.array(z.string()).optional(),
   functionTimeout: timeSpan.optional(),
   extensions: z
     .object({
@@ -46,7 +49,10 @@ const hostJson = z.object({
     .optional(),
 });
 
-export function parseHostJson(value: unknown): HostConfig {
+/** Values of app settings, where `AzureFunctionsJobHost__<path>` overrides host.json. */
+export type HostSettings = Readonly<Record<string, string | undefined>>;
+
+export function parseHostJson(value: unknown, settings: HostSettings = {}): HostConfig {
   const parsed = hostJson.safeParse(value);
   if (!parsed.success) {
     throw new Error(`host.json is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
@@ -64,11 +70,26 @@ export function parseHostJson(value: unknown): HostConfig {
     },
     functionTimeoutMs: parsed.data.functionTimeout ?? 5 * 60_000,
     routePrefix: parsed.data.extensions?.http?.routePrefix ?? 'api',
+    functions: functionNames(parsed.data.functions ?? [], settings),
   };
 }
 
-export function readHostJson(path: string): HostConfig {
-  return parseHostJson(JSON.parse(readFileSync(path, 'utf8')));
+export function readHostJson(path: string, settings: HostSettings = {}): HostConfig {
+  return parseHostJson(JSON.parse(readFileSync(path, 'utf8')), settings);
+}
+
+/**
+ * host.json `functions` with the app settings `AzureFunctionsJobHost__functions__<n>` applied.
+ * Azure's configuration merges an array by index: setting n replaces entry n, or adds it.
+ */
+function functionNames(fromFile: readonly string[], settings: HostSettings): string[] {
+  const byIndex = new Map(fromFile.map((name, index) => [index, name]));
+  for (const [key, value] of Object.entries(settings)) {
+    const index = /^AzureFunctionsJobHost__functions__(\d+)$/i.exec(key)?.[1];
+    if (index !== undefined && value !== undefined && value.trim() !== '')
+      byIndex.set(Number(index), value.trim());
+  }
+  return [...byIndex].sort(([a], [b]) => a - b).map(([, name]) => name);
 }
 
 /** `[d.]hh:mm:ss[.fff]` → milliseconds, or null. */

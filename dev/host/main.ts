@@ -1,6 +1,6 @@
 import { loadSettings, readLocalSettings } from '../../shared/config/load-settings.ts';
 import { AppError } from '../../shared/errors.ts';
-import { startFunctionsHost } from './functions-host.ts';
+import { type RunningFunctionsHost, startFunctionsHost } from './functions-host.ts';
 
 /** `node dev/host/main.ts`: serves functions/ on PORT (default 7071) until Ctrl+C. */
 let port: number;
@@ -12,7 +12,13 @@ try {
 }
 
 // All interfaces (IPv6 and IPv4), so both localhost forms reach it.
-const host = await startFunctionsHost({ port, hostname: process.env.HOST ?? '::' });
+let host: RunningFunctionsHost;
+try {
+  host = await startFunctionsHost({ port, hostname: process.env.HOST ?? '::' });
+} catch (error) {
+  console.error(error instanceof AppError ? error.message : error);
+  process.exit(1);
+}
 let stopping = false;
 const stop = (): void => {
   if (stopping) process.exit(1);

@@ -24,7 +24,24 @@ describe('§2 host.json', () => {
       },
       functionTimeoutMs: 300_000,
       routePrefix: 'api',
+      functions: [],
     });
+  });
+
+  it('names the functions to serve in `functions`, and app settings replace or add entries by index', () => {
+    const file = { version: '2.0', functions: ['scan-timer', 'presence'] };
+    assert.deepEqual(parseHostJson(file).functions, ['scan-timer', 'presence']);
+    assert.deepEqual(
+      parseHostJson(file, {
+        AzureFunctionsJobHost__functions__1: 'calendar-sync-queue',
+        AzureFunctionsJobHost__functions__2: 'scan-queue',
+      }).functions,
+      ['scan-timer', 'calendar-sync-queue', 'scan-queue'],
+    );
+    assert.deepEqual(
+      parseHostJson({ version: '2.0' }, { AzureFunctionsJobHost__functions__0: 'presence' }).functions,
+      ['presence'],
+    );
   });
 
   const spans = [
