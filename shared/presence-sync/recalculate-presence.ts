@@ -11,6 +11,7 @@ import type {
   PresenceBody,
   PresenceRecord,
   PresenceStore,
+  StoredCalendar,
   UserStore,
 } from '../storage/stores.ts';
 import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
@@ -48,6 +49,16 @@ export type RecalculateOutcome =
   | 'gone'
   | 'retry-scheduled';
 
+/**
+ * What the caller has just read and stored itself (the calendar-sync job): the user is
+ * integrated under this name and this is their stored calendar, so the first round reads only
+ * the presence record. Later rounds (after a race) read everything again.
+ */
+export interface KnownInputs {
+  readonly userName: string;
+  readonly calendar: StoredCalendar;
+}
+
 /** A wake-up this early is waited out in-process; an earlier one puts itself back on the queue. */
 const MAX_IN_PROCESS_WAIT_MS = 2_000;
 /** Optimistic-concurrency rounds before giving up (the queue then retries the message). */
@@ -65,6 +76,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function recalculatePresence(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
+  known?: KnownInputs,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
 
@@ -75,7 +87,7 @@ export async function recalculatePresence(
       // Not yet due and superseded by a later schedule: nothing happens at its instant. A due
       // one is recomputed all the same: its first run may have died between reserving and pushing.
       if (early > 0) return 'stale-wake-up';
-      return recalculate(deps, message);
+      return recalculate(deps, message, known);
     }
     if (early > MAX_IN_PROCESS_WAIT_MS) {
       await deps.queues.send(QUEUES.presence, message, delaySecondsUntil(message.wakeAt, deps.now()));
@@ -84,18 +96,20 @@ export async function recalculatePresence(
     // A push never arrives before the instant it is for.
     if (early > 0) await (deps.sleep ?? defaultSleep)(early);
   }
-  return recalculate(deps, message);
+  return recalculate(deps, message, known);
 }
 
 async function recalculate(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
+  known: KnownInputs | undefined,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    const given = round === 0 ? known : undefined;
     const [user, calendar, stored] = await Promise.all([
-      deps.users.get(userId),
-      deps.calendars.get(userId),
+      given === undefined ? deps.users.get(userId) : { integrated: true, name: given.userName },
+      given === undefined ? deps.calendars.get(userId) : given.calendar,
       deps.presence.get(userId),
     ]);
     const record = stored ?? freshPresenceRecord(userId);

@@ -51,8 +51,11 @@ export interface CalendarStore {
     meta: { readonly readAt: Instant; readonly because: string },
   ): Promise<void>;
   saveOutOfOffice(userId: string, outOfOffice: OutOfOffice, timeZone: string, readAt: Instant): Promise<void>;
-  /** Both of one read (calendar, out-of-office, or both) in one write where the storage allows. */
-  saveRead(userId: string, read: CalendarRead): Promise<void>;
+  /**
+   * Both of one read (calendar, out-of-office, or both) in one write where the storage allows.
+   * False when a part is older than what is stored (a late job) and so was not taken.
+   */
+  saveRead(userId: string, read: CalendarRead): Promise<boolean>;
   saveError(userId: string, message: string): Promise<void>;
   delete(userId: string): Promise<void>;
 }
@@ -100,11 +103,19 @@ export interface PresenceStore {
   delete(userId: string): Promise<void>;
 }
 
+export interface SubscriptionPut {
+  readonly subscription: CalendarSubscription;
+  /** The user's record as the caller just read it (null: none; absent: read it). */
+  readonly previous?: CalendarSubscription | null | undefined;
+}
+
 export interface SubscriptionStore {
   getByUser(userId: string): Promise<CalendarSubscription | null>;
   getById(subscriptionId: string): Promise<CalendarSubscription | null>;
   /** `previous`: the user's record as the caller just read it (null: none), saving a read. */
   put(subscription: CalendarSubscription, previous?: CalendarSubscription | null): Promise<void>;
+  /** Several users' subscriptions in as few writes as the storage allows. */
+  putAll(entries: readonly SubscriptionPut[]): Promise<void>;
   delete(subscription: CalendarSubscription): Promise<void>;
   list(): Promise<readonly CalendarSubscription[]>;
 }

@@ -117,15 +117,13 @@ export class TableCalendarStore implements CalendarStore {
    * Usually one read of `meta` and one transaction: the new chunks, the conditional update of
    * `meta` and the deletion of the replaced generation together (readers see the old set or the
    * new one). A read too large for one transaction takes the longer way of chunks first.
+   * False when a part was older than what is stored and so was not taken.
    */
-  async saveRead(userId: string, read: CalendarRead): Promise<void> {
+  async saveRead(userId: string, read: CalendarRead): Promise<boolean> {
     const partitionKey = encodeKey(userId);
     const generation = newGeneration(read.readAt);
     const parts = read.calendar === undefined ? [] : splitText(JSON.stringify(read.calendar.appointments));
-    if (parts.length > MAX_CHUNKS_IN_TRANSACTION) {
-      await this.#saveApart(userId, read, generation, parts);
-      return;
-    }
+    if (parts.length > MAX_CHUNKS_IN_TRANSACTION) return this.#saveApart(userId, read, generation, parts);
     const client = await this.#table.client();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const row = await this.#table.getOrNull(partitionKey, META);
@@ -134,7 +132,8 @@ export class TableCalendarStore implements CalendarStore {
         ? calendarProperties(read, generation, parts.length)
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
-      if (calendar === null && oof === null) return;
+      const took = tookAll(read, calendar, oof);
+      if (calendar === null && oof === null) return took;
       const entity = { partitionKey, rowKey: META, userId, ...calendar, ...oof, lastError: NO_ERROR };
       const replaced = calendar === null ? [] : generationKeys(current);
       const actions: TransactionAction[] = [
@@ -142,13 +141,10 @@ export class TableCalendarStore implements CalendarStore {
         current === null ? ['create', entity] : ['update', entity, 'Merge', { etag: current.etag }],
         ...replaced.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
       ];
-      if (actions.length > MAX_BATCH) {
-        await this.#saveApart(userId, read, generation, parts);
-        return;
-      }
+      if (actions.length > MAX_BATCH) return this.#saveApart(userId, read, generation, parts);
       try {
         await client.submitTransaction(actions);
-        return;
+        return took;
       } catch (error) {
         const status = statusOf(error);
         if (status !== 409 && status !== 412 && status !== 404) {
@@ -165,22 +161,25 @@ export class TableCalendarStore implements CalendarStore {
     read: CalendarRead,
     generation: string,
     parts: readonly string[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const partitionKey = encodeKey(userId);
     if (read.calendar !== undefined)
       await this.#table.submitInBatches(chunkUpserts(partitionKey, generation, parts));
+    let took = false;
     const replaced = await this.#updateMeta(userId, (current) => {
       const calendar = takesCalendar(current, read)
         ? calendarProperties(read, generation, parts.length)
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
+      took = tookAll(read, calendar, oof);
       return calendar === null && oof === null ? null : { ...calendar, ...oof, lastError: NO_ERROR };
     });
-    if (read.calendar === undefined) return;
+    if (read.calendar === undefined) return took;
     // Whichever generation lost (the replaced one, or ours when a newer read was already stored).
     const calendarTaken = replaced !== undefined && takesCalendar(replaced, read);
     const stale = calendarTaken ? replaced?.generation : generation;
     if (stale != null) await this.#deleteGeneration(partitionKey, stale);
+    return took;
   }
 
   async saveError(userId: string, message: string): Promise<void> {
@@ -271,6 +270,14 @@ function takesOutOfOffice(current: Meta | null, read: CalendarRead): boolean {
   return (
     read.outOfOffice !== undefined &&
     !(current?.outOfOfficeReadAt != null && current.outOfOfficeReadAt > read.readAt)
+  );
+}
+
+/** Every part the read brings is stored (none was older than what is stored). */
+function tookAll(read: CalendarRead, calendar: object | null, outOfOffice: object | null): boolean {
+  return (
+    (read.calendar === undefined || calendar !== null) &&
+    (read.outOfOffice === undefined || outOfOffice !== null)
   );
 }
 

@@ -8,6 +8,7 @@ import type {
 import type { AppError, Result } from '../errors.ts';
 import { type AdminLog, writeLines } from '../log/admin-log.ts';
 import type { Appointment, Instant } from '../presence/model.ts';
+import type { KnownInputs } from '../presence-sync/recalculate-presence.ts';
 import {
   type CalendarSyncMessage,
   calendarSyncMessage,
@@ -35,6 +36,16 @@ export interface CalendarSyncDeps {
   readonly health?: HealthStore;
   readonly scanWindowDays: number;
   readonly now: () => Instant;
+  /**
+   * Recalculates one user's presence from what this job has just stored (the presence worker's
+   * use case, run here so it need not read the user and calendar again). Absent: the job asks
+   * the presence queue instead. A failure sends that user to the presence queue.
+   */
+  readonly recalculate?: (
+    userId: string,
+    known: KnownInputs,
+    notifiedAt: Instant | undefined,
+  ) => Promise<unknown>;
 }
 
 /** Reasons an administrator expects to see in the log line by line (SPEC §6); the hourly refresh stays quiet. */
@@ -44,6 +55,8 @@ const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.
 
 interface UserState {
   readonly mailbox: Mailbox;
+  /** For log lines (the email when the scan handed only the address on). */
+  readonly name: string;
   readonly stored: StoredCalendar | null;
   readonly subscription: CalendarSubscription | null;
 }
@@ -112,10 +125,10 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       : new Map<string, Result<MailboxOutOfOffice>>(),
   ]);
   // put() also drops the record of a subscription this one replaces (read with the user above).
-  await Promise.all(
-    subscribe.map(({ mailbox, subscription: previous }) => {
+  await deps.subscriptions.putAll(
+    subscribe.flatMap(({ mailbox, subscription: previous }) => {
       const result = subscriptions.get(mailbox.userId);
-      return result?.ok === true ? deps.subscriptions.put(result.value, previous) : null;
+      return result?.ok === true ? [{ subscription: result.value, previous }] : [];
     }),
   );
   const calendars =
@@ -139,19 +152,50 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       }),
     ),
   );
-  const changed = users.filter((_, i) => outcomes[i] === true).map((u) => u.mailbox.userId);
+  await recalculateChanged(deps, message, users, outcomes);
+  await reportHealth(deps, now, failures);
+  const transient = failures.find((error) => TRANSIENT.has(error.code));
+  if (transient !== undefined) throw transient;
+}
+
+/**
+ * Presence of the users whose inputs changed: here when the job holds everything they depend
+ * on, else (and when that fails) through one presence message for the rest.
+ */
+async function recalculateChanged(
+  deps: CalendarSyncDeps,
+  message: CalendarSyncMessage,
+  users: readonly UserState[],
+  outcomes: readonly StoreOutcome[],
+): Promise<void> {
+  const { recalculate } = deps;
+  const queued = await Promise.all(
+    users.map(async (user, i): Promise<string[]> => {
+      const outcome = outcomes[i];
+      if (outcome === undefined || !outcome.changed) return [];
+      if (recalculate === undefined || outcome.calendar === null) return [user.mailbox.userId];
+      try {
+        await recalculate(
+          user.mailbox.userId,
+          { userName: user.name, calendar: outcome.calendar },
+          message.notifiedAt,
+        );
+        return [];
+      } catch {
+        return [user.mailbox.userId];
+      }
+    }),
+  );
+  const userIds = queued.flat();
   // One message for the job's users (at most 20, as the job).
-  if (changed.length > 0) {
+  if (userIds.length > 0) {
     await deps.queues.send(QUEUES.presence, {
-      userIds: changed,
+      userIds,
       reason: 'calendar-changed',
       // The presence worker records when the notice arrived (admin page, notice-to-push lag).
       ...(message.notifiedAt === undefined ? {} : { notifiedAt: message.notifiedAt }),
     } satisfies PresenceGroupMessage);
   }
-  await reportHealth(deps, now, failures);
-  const transient = failures.find((error) => TRANSIENT.has(error.code));
-  if (transient !== undefined) throw transient;
 }
 
 async function loadUsers(
@@ -162,24 +206,37 @@ async function loadUsers(
   const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox.email]));
   const loaded = await Promise.all(
     [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
-      const email = known.get(userId) ?? (await integratedEmail(deps, userId));
-      if (email === null) return null;
+      const given = known.get(userId);
+      const user = given === undefined ? await integratedUser(deps, userId) : { email: given, name: given };
+      if (user === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
         options.withSubscription ? deps.subscriptions.getByUser(userId) : null,
       ]);
-      return { mailbox: { userId, email }, stored, subscription };
+      return { mailbox: { userId, email: user.email }, name: user.name, stored, subscription };
     }),
   );
   return loaded.filter((user) => user !== null);
 }
 
-async function integratedEmail(deps: CalendarSyncDeps, userId: string): Promise<string | null> {
+async function integratedUser(
+  deps: CalendarSyncDeps,
+  userId: string,
+): Promise<{ readonly email: string; readonly name: string } | null> {
   const user = await deps.users.get(userId);
-  return user === null || !user.integrated ? null : user.email;
+  return user === null || !user.integrated || user.email === null
+    ? null
+    : { email: user.email, name: user.name };
 }
 
-/** Stores what was read for one user; true when their presence inputs changed. */
+interface StoreOutcome {
+  /** The user's presence inputs changed. */
+  readonly changed: boolean;
+  /** What is stored for the user now, when this job knows all of it (else null). */
+  readonly calendar: StoredCalendar | null;
+}
+
+/** Stores what was read for one user. */
 async function storeUser(
   deps: CalendarSyncDeps,
   user: UserState,
@@ -191,7 +248,7 @@ async function storeUser(
     readonly subscription: Result<CalendarSubscription> | undefined;
     readonly failures: AppError[];
   },
-): Promise<boolean> {
+): Promise<StoreOutcome> {
   const { mailbox, stored } = user;
   let changed = false;
   const errors: string[] = [];
@@ -225,8 +282,9 @@ async function storeUser(
     );
   }
   // Calendar and out-of-office of one user in one write.
+  let taken = true;
   if (calendar !== undefined || outOfOffice !== undefined) {
-    await deps.calendars.saveRead(mailbox.userId, {
+    taken = await deps.calendars.saveRead(mailbox.userId, {
       readAt: read.now,
       because: read.because,
       ...(calendar === undefined ? {} : { calendar }),
@@ -243,9 +301,35 @@ async function storeUser(
 
   await writeLines(deps.log, errors, 'error');
   if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
-  return changed;
+  const known =
+    taken && errors.length === 0 ? storedAfter(mailbox.userId, read, calendar, outOfOffice) : null;
+  return { changed, calendar: known };
 }
 
+/**
+ * What the store holds for the user after this job's write, without reading it back: only when
+ * this job read both parts now (a full read). Otherwise part of it was loaded earlier and may be
+ * older than what is stored, so the presence worker reads the store instead.
+ */
+function storedAfter(
+  userId: string,
+  read: { readonly now: Instant; readonly because: string },
+  calendar: CalendarRead['calendar'],
+  outOfOffice: CalendarRead['outOfOffice'],
+): StoredCalendar | null {
+  if (calendar === undefined || outOfOffice === undefined) return null;
+  return {
+    userId,
+    appointments: calendar.appointments,
+    window: calendar.window,
+    calendarReadAt: read.now,
+    calendarReadBecause: read.because,
+    outOfOffice: outOfOffice.outOfOffice,
+    timeZone: outOfOffice.timeZone,
+    outOfOfficeReadAt: read.now,
+    lastError: null,
+  };
+}
 function sameAppointments(before: readonly Appointment[], after: readonly Appointment[]): boolean {
   if (before.length !== after.length) return false;
   const key = (list: readonly Appointment[]) =>

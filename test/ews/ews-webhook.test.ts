@@ -23,6 +23,7 @@ function aWebhook(subscriptions: CalendarSubscription[], options: { storageDown?
       return subscriptions.find((s) => s.id === id) ?? null;
     },
     put: async (subscription) => void puts.push(subscription),
+    putAll: async (entries) => void puts.push(...entries.map((e) => e.subscription)),
     delete: async () => undefined,
     list: async () => subscriptions,
   };

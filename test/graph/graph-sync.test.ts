@@ -151,7 +151,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     }
   });
 
-  it('stores the window, the out-of-office setting and a subscription per user, and asks for their presence', async () => {
+  it('stores the window, the out-of-office setting and a subscription per user, and pushes their presence', async () => {
     const stored = await services.calendars.get('201');
     assert.deepEqual(
       stored?.appointments.map((a) => a.subject),
@@ -171,12 +171,47 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
             s.lifecycleNotificationUrl?.endsWith('/api/notifications/graph/lifecycle'),
         ),
     );
+    // The job recalculated from what it had just read: nothing left for the presence worker but wake-ups.
+    assert.deepEqual([...new Set(phonelink.pushes.map((p) => p.userId))].sort(), ['201', '202']);
+    assert.deepEqual(
+      queues.take('presence').filter((m) => presenceGroupMessage.safeParse(m).success),
+      [],
+    );
+  });
+
+  it('hands users to the presence worker when recalculating them in the job fails', async () => {
+    await runCalendarSync(
+      {
+        ...calendarSyncDeps(services),
+        now: () => now + 1,
+        recalculate: () => Promise.reject(new Error('PHONE-LiNK client bug')),
+      },
+      { userIds: ['201', '202'], reason: 'resync' },
+    );
     assert.deepEqual(
       queues
         .take('presence')
         .flatMap((m) => presenceGroupMessage.parse(m).userIds)
         .sort(),
       ['201', '202'],
+    );
+  });
+
+  it('hands a user to the presence worker when a newer read is already stored', async () => {
+    let recalculated = 0;
+    await runCalendarSync(
+      {
+        ...calendarSyncDeps(services),
+        // A job that ran late: its read is older than the one stored.
+        now: () => now - HOUR,
+        recalculate: async () => void recalculated++,
+      },
+      { userIds: ['201'], reason: 'resync' },
+    );
+    assert.equal(recalculated, 0);
+    assert.deepEqual(
+      queues.take('presence').flatMap((m) => presenceGroupMessage.parse(m).userIds),
+      ['201'],
     );
   });
 

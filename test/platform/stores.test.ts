@@ -189,6 +189,17 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     assert.equal(await services.subscriptions.getById('sub-2'), null);
   });
 
+  it('writes the subscriptions of several users together, forgetting those they replace', async () => {
+    await services.subscriptions.put(subscription('sub-old', '402'));
+    await services.subscriptions.putAll([
+      { subscription: subscription('sub-new', '402') },
+      { subscription: subscription('sub-403', '403'), previous: null },
+    ]);
+    assert.equal(await services.subscriptions.getById('sub-old'), null);
+    assert.deepEqual(await services.subscriptions.getByUser('402'), subscription('sub-new', '402'));
+    assert.deepEqual(await services.subscriptions.getById('sub-403'), subscription('sub-403', '403'));
+  });
+
   it('merges runtime settings', async () => {
     await services.runtimeSettings.put({ INTEGRATION_ENABLED: false, SCAN_WINDOW_DAYS: 14 });
     await services.runtimeSettings.put({ TENTATIVE_AS: 'Available' });
