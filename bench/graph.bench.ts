@@ -1,8 +1,18 @@
 // The Graph path at scale (issue targets): 2,000 users, 40 ms simulated Graph latency.
 // Full scan time from the first Graph request until every user has a subscription and a first
 // push (≤ 10 s), Graph round trips per user (≤ 0.2), webhook acknowledgement p99 at 300
-// notifications/s (≤ 50 ms), peak RSS of the functions process (≤ 300 MB). The functions host
-// runs as its own process, as in Azure; Azurite and the simulators run here. Exits 1 on a miss.
+// notifications/s (≤ 50 ms), peak RSS of a functions process (≤ 300 MB). Exits 1 on a miss.
+//
+// The functions run as Azure runs them. Flex Consumption scales per function: all HTTP triggers
+// scale together on instances of their own, and every other function scales on instances of its
+// own, so in Azure the Graph webhook never shares a Node.js process (or its event loop) with the
+// calendar-sync or presence queue workers, and each instance has its own memory. The bench starts
+// one host process per scale group (flex-scale-groups.ts; same settings, same storage): the HTTP
+// functions, calendar-sync-queue, presence, and the timers with scan-queue together. The memory
+// figure is the largest process's peak RSS (each group's is printed too). Azurite and the
+// simulators run in this process.
+//
+// Node.js arguments of the hosts: BENCH_HOST_ARGS (space-separated).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,9 +22,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_ACCOUNT_NAME, startAzurite } from '../dev/azurite.ts';
 import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
+import { REQUEST_KINDS } from '../dev/exchange-sim/graph/faults.ts';
 import { graphSettingsFor } from '../dev/exchange-sim/graph/graph-app-settings.ts';
 import { freePort } from '../dev/free-port.ts';
 import { startPhonelinkSimulator } from '../dev/phonelink-sim/phonelink-simulator.ts';
+import { flexScaleGroups, type ScaleGroup } from './flex-scale-groups.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const LATENCY_MS = 40;
@@ -27,7 +39,9 @@ const PHONELINK_KEY = 'bench-phonelink-key';
 
 const root = join(import.meta.dirname, '..');
 const stops: (() => Promise<unknown>)[] = [];
-let host: ChildProcess | null = null;
+const hosts: { readonly group: ScaleGroup; readonly process: ChildProcess }[] = [];
+/** A host that exits before the end (out of memory, say) fails the bench rather than stalling it. */
+const exitedEarly: string[] = [];
 
 try {
   // Azure runs queues and tables as separate services; Azurite serves both from one Node.js
@@ -77,32 +91,45 @@ try {
   const hostUrl = `http://127.0.0.1:${port}`;
   const cwd = await mkdtemp(join(tmpdir(), 'graph-bench-'));
   stops.push(() => rm(cwd, { recursive: true, force: true }));
-  host = spawn(
-    process.execPath,
-    [...(process.env.BENCH_HOST_ARGS?.split(' ') ?? []), join(root, 'dev/host/main.ts')],
-    {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_EXTRA_CA_CERTS: exchange.caPath,
+    HOST: '127.0.0.1',
+    AzureWebJobsStorage: storage,
+    CALENDAR_SOURCE: 'graph',
+    CALLBACK_URL: hostUrl,
+    ...graphSettingsFor(exchange, CLIENT),
+    PHONELINK_URL: phonelink.url,
+    PHONELINK_API_KEY: PHONELINK_KEY,
+    PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret',
+    ADMIN_API_KEY: 'bench-admin-key',
+    INTEGRATION_ENABLED: 'true',
+    SCAN_SCHEDULE: '0 0 3 * * 1',
+    SCAN_WINDOW_DAYS: '7',
+  };
+  const nodeArgs = (process.env.BENCH_HOST_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
+  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence']);
+  // In the order listed (the timers' group last): each host listens before the next starts, so the
+  // start-up scan finds its queue workers running, as in one host, which starts timers last.
+  for (const group of groups) {
+    const child = spawn(process.execPath, [...nodeArgs, join(root, 'dev/host/main.ts')], {
       cwd,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: {
-        ...process.env,
-        NODE_EXTRA_CA_CERTS: exchange.caPath,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        AzureWebJobsStorage: storage,
-        CALENDAR_SOURCE: 'graph',
-        CALLBACK_URL: hostUrl,
-        ...graphSettingsFor(exchange, CLIENT),
-        PHONELINK_URL: phonelink.url,
-        PHONELINK_API_KEY: PHONELINK_KEY,
-        PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret',
-        ADMIN_API_KEY: 'bench-admin-key',
-        INTEGRATION_ENABLED: 'true',
-        SCAN_SCHEDULE: '0 0 3 * * 1',
-        SCAN_WINDOW_DAYS: '7',
+        ...env,
+        // Only the HTTP group is called back; the others take any free port.
+        PORT: group.servesHttp ? String(port) : '0',
+        ...Object.fromEntries(
+          group.functions.map((name, i) => [`AzureFunctionsJobHost__functions__${i}`, name]),
+        ),
       },
-    },
-  );
-  const hostPid = host.pid ?? 0;
+    });
+    hosts.push({ group, process: child });
+    await listening(group.name, child);
+    child.once('exit', (code, signal) =>
+      exitedEarly.push(`the ${group.name} host exited (${signal ?? code})`),
+    );
+  }
 
   // The scan starts by itself (start-up timer); the clock starts at the first Graph request.
   const started = Date.now();
@@ -118,6 +145,7 @@ try {
     for (;;) {
       for (; seen < phonelink.pushes.length; seen++) pushed.add(phonelink.pushes[seen]?.userId ?? '');
       if (pushed.size >= USERS && exchange.subscriptions().length >= USERS) return Date.now();
+      if (exitedEarly.length > 0) throw new Error(exitedEarly.join('; '));
       if (Date.now() - firstRequest > 120_000) {
         throw new Error(
           `scan incomplete after 120 s: ${pushed.size} pushed, ${exchange.subscriptions().length} subscribed`,
@@ -134,11 +162,14 @@ try {
   const scanEnd = await scanDone();
   const scanSeconds = (scanEnd - firstRequest) / 1000;
   const roundTripsPerUser = exchange.requestCount() / USERS;
-  const scanRss = peakRssMb(hostPid);
+  const scanRss = hosts.map((host) => `${host.group.name} ${peakRssMb(host.process).toFixed(0)}`);
   if (process.env.BENCH_TRACE) {
     const handshakes = exchange.deliveries().filter((d) => d.kind === 'validation');
     console.log(
-      `  peak RSS after the scan ${scanRss.toFixed(0)} MB, throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+      `  peak RSS after the scan (MB): ${scanRss.join(', ')}; throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+        `round trips ${REQUEST_KINDS.filter((k) => exchange.requestCount(k) > 0)
+          .map((k) => `${k} ${exchange.requestCount(k)}`)
+          .join(', ')}, ` +
         `PHONE-LiNK requests ${phonelink.requests.length} (${[...new Set(phonelink.requests.map((r) => r.status))].map((st) => `${st}: ${phonelink.requests.filter((r) => r.status === st).length}`).join(', ')}), ` +
         `handshakes ${handshakes.length} (failed ${handshakes.filter((d) => d.status !== 200).length}, max ${Math.max(...handshakes.map((d) => d.durationMs))} ms)`,
     );
@@ -184,7 +215,10 @@ try {
     .deliveries()
     .filter((d) => d.kind === 'change' && d.startedAt >= loadStart && d.status !== 202).length;
   await sleep(3_000); // let the re-reads the load caused run, for the memory peak
-  const rss = Math.max(scanRss, peakRssMb(hostPid));
+  if (exitedEarly.length > 0) throw new Error(exitedEarly.join('; '));
+  // VmHWM only rises, so read at the end it covers the scan and the load.
+  const groupRss = hosts.map((host) => ({ name: host.group.name, mb: peakRssMb(host.process) }));
+  const rss = Math.max(...groupRss.map((group) => group.mb));
 
   const rows = [
     {
@@ -206,7 +240,7 @@ try {
       target: 'p99 ≤ 50 ms',
     },
     {
-      label: 'peak RSS of the functions process',
+      label: 'peak RSS of the largest functions process (one per Flex scale group)',
       value: `${rss.toFixed(0)} MB`,
       ok: rss <= 300,
       target: '≤ 300 MB',
@@ -218,20 +252,45 @@ try {
       `  ${row.label.padEnd(84)} ${row.value.padEnd(40)} target ${row.target}  ${row.ok ? 'OK' : 'MISSED'}`,
     );
   }
+  console.log(
+    `  peak RSS per scale group: ${groupRss.map((g) => `${g.name} ${g.mb.toFixed(0)} MB`).join(', ')}`,
+  );
   if (rows.some((row) => !row.ok)) process.exitCode = 1;
 } finally {
-  if (host !== null && host.exitCode === null) {
-    const exited = new Promise((resolve) => host?.once('exit', resolve));
-    host.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (host.exitCode === null) host.kill('SIGKILL');
-  }
+  await Promise.all(hosts.map((host) => stopHost(host.process)));
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
 }
 
+/** Resolves once the host says it listens (its stdout is read, then drained, from then on). */
+function listening(name: string, child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (!output.includes('Functions host listening on')) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      child.stdout?.resume();
+      resolve();
+    };
+    const onExit = (code: number | null): void =>
+      reject(new Error(`the ${name} host exited (${code}) before listening`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopHost(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
 /** VmHWM: the most resident memory the process has had, in MB. */
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
