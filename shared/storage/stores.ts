@@ -53,9 +53,9 @@ export interface CalendarStore {
   saveOutOfOffice(userId: string, outOfOffice: OutOfOffice, timeZone: string, readAt: Instant): Promise<void>;
   /**
    * Both of one read (calendar, out-of-office, or both) in one write where the storage allows.
-   * False when a part is older than what is stored (a late job) and so was not taken.
+   * Not taken when a part is older than what is stored (a late job).
    */
-  saveRead(userId: string, read: CalendarRead): Promise<boolean>;
+  saveRead(userId: string, read: CalendarRead): Promise<SavedRead>;
   saveError(userId: string, message: string): Promise<void>;
   delete(userId: string): Promise<void>;
 }
@@ -68,6 +68,15 @@ export interface CalendarRead {
   readonly calendar?: { readonly window: CalendarWindow; readonly appointments: readonly Appointment[] };
   readonly outOfOffice?: { readonly outOfOffice: OutOfOffice; readonly timeZone: string };
 }
+
+/** What saveRead did. */
+export type SavedRead =
+  | { readonly taken: false }
+  | {
+      readonly taken: true;
+      /** The out-of-office setting stored once the write was made (this read's or the one there), null when none was ever read. */
+      readonly outOfOffice: { readonly outOfOffice: OutOfOffice; readonly timeZone: string } | null;
+    };
 
 /** The wire body of SPEC §4 without `sequence`. */
 export interface PresenceBody {

@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
 import { appointmentRecord, optionalNumber, optionalString, outOfOfficeRecord } from './records.ts';
 import { statusOf, storageError } from './storage-error.ts';
-import type { CalendarRead, CalendarStore, StoredCalendar } from './stores.ts';
+import type { CalendarRead, CalendarStore, SavedRead, StoredCalendar } from './stores.ts';
 import {
   chunkedProperties,
   double,
@@ -117,9 +117,8 @@ export class TableCalendarStore implements CalendarStore {
    * Usually one read of `meta` and one transaction: the new chunks, the conditional update of
    * `meta` and the deletion of the replaced generation together (readers see the old set or the
    * new one). A read too large for one transaction takes the longer way of chunks first.
-   * False when a part was older than what is stored and so was not taken.
    */
-  async saveRead(userId: string, read: CalendarRead): Promise<boolean> {
+  async saveRead(userId: string, read: CalendarRead): Promise<SavedRead> {
     const partitionKey = encodeKey(userId);
     const generation = newGeneration(read.readAt);
     const parts = read.calendar === undefined ? [] : splitText(JSON.stringify(read.calendar.appointments));
@@ -132,8 +131,8 @@ export class TableCalendarStore implements CalendarStore {
         ? calendarProperties(read, generation, parts.length)
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
-      const took = tookAll(read, calendar, oof);
-      if (calendar === null && oof === null) return took;
+      const saved = savedRead(read, calendar, oof, row, current);
+      if (calendar === null && oof === null) return saved;
       const entity = { partitionKey, rowKey: META, userId, ...calendar, ...oof, lastError: NO_ERROR };
       const replaced = calendar === null ? [] : generationKeys(current);
       const actions: TransactionAction[] = [
@@ -144,7 +143,7 @@ export class TableCalendarStore implements CalendarStore {
       if (actions.length > MAX_BATCH) return this.#saveApart(userId, read, generation, parts);
       try {
         await client.submitTransaction(actions);
-        return took;
+        return saved;
       } catch (error) {
         const status = statusOf(error);
         if (status !== 409 && status !== 412 && status !== 404) {
@@ -161,25 +160,26 @@ export class TableCalendarStore implements CalendarStore {
     read: CalendarRead,
     generation: string,
     parts: readonly string[],
-  ): Promise<boolean> {
+  ): Promise<SavedRead> {
     const partitionKey = encodeKey(userId);
     if (read.calendar !== undefined)
       await this.#table.submitInBatches(chunkUpserts(partitionKey, generation, parts));
-    let took = false;
+    let saved: SavedRead = { taken: false };
     const replaced = await this.#updateMeta(userId, (current) => {
       const calendar = takesCalendar(current, read)
         ? calendarProperties(read, generation, parts.length)
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
-      took = tookAll(read, calendar, oof);
+      // The long way reads no out-of-office setting it did not bring.
+      saved = savedRead(read, calendar, oof, null, null);
       return calendar === null && oof === null ? null : { ...calendar, ...oof, lastError: NO_ERROR };
     });
-    if (read.calendar === undefined) return took;
+    if (read.calendar === undefined) return saved;
     // Whichever generation lost (the replaced one, or ours when a newer read was already stored).
     const calendarTaken = replaced !== undefined && takesCalendar(replaced, read);
     const stale = calendarTaken ? replaced?.generation : generation;
     if (stale != null) await this.#deleteGeneration(partitionKey, stale);
-    return took;
+    return saved;
   }
 
   async saveError(userId: string, message: string): Promise<void> {
@@ -273,12 +273,33 @@ function takesOutOfOffice(current: Meta | null, read: CalendarRead): boolean {
   );
 }
 
-/** Every part the read brings is stored (none was older than what is stored). */
-function tookAll(read: CalendarRead, calendar: object | null, outOfOffice: object | null): boolean {
-  return (
+/**
+ * Taken when every part the read brings is stored (none was older than what is stored); the
+ * out-of-office setting is then this read's, or the one in `row` (the meta row the write is
+ * conditional on, so still current when the write succeeds).
+ */
+function savedRead(
+  read: CalendarRead,
+  calendar: object | null,
+  outOfOffice: object | null,
+  row: Readonly<Record<string, unknown>> | null,
+  current: Meta | null,
+): SavedRead {
+  const taken =
     (read.calendar === undefined || calendar !== null) &&
-    (read.outOfOffice === undefined || outOfOffice !== null)
-  );
+    (read.outOfOffice === undefined || outOfOffice !== null);
+  if (!taken) return { taken };
+  if (read.outOfOffice !== undefined) return { taken, outOfOffice: read.outOfOffice };
+  const stored =
+    row === null || current?.outOfOfficeReadAt == null ? undefined : parseJson(readChunked(row, 'oof'));
+  const setting = outOfOfficeRecord.safeParse(stored);
+  return {
+    taken,
+    outOfOffice:
+      setting.success && current !== null
+        ? { outOfOffice: setting.data, timeZone: current.timeZone ?? 'UTC' }
+        : null,
+  };
 }
 
 function calendarProperties(read: CalendarRead, generation: string, chunks: number): Record<string, unknown> {

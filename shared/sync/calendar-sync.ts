@@ -20,6 +20,7 @@ import type {
   CalendarRead,
   CalendarStore,
   HealthStore,
+  SavedRead,
   StoredCalendar,
   SubscriptionStore,
   UserStore,
@@ -282,9 +283,9 @@ async function storeUser(
     );
   }
   // Calendar and out-of-office of one user in one write.
-  let taken = true;
+  let saved: SavedRead | null = null;
   if (calendar !== undefined || outOfOffice !== undefined) {
-    taken = await deps.calendars.saveRead(mailbox.userId, {
+    saved = await deps.calendars.saveRead(mailbox.userId, {
       readAt: read.now,
       because: read.because,
       ...(calendar === undefined ? {} : { calendar }),
@@ -301,35 +302,36 @@ async function storeUser(
 
   await writeLines(deps.log, errors, 'error');
   if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
-  const known =
-    taken && errors.length === 0 ? storedAfter(mailbox.userId, read, calendar, outOfOffice) : null;
+  const known = errors.length === 0 ? storedAfter(user, read, calendar, saved) : null;
   return { changed, calendar: known };
 }
 
 /**
- * What the store holds for the user after this job's write, without reading it back: only when
- * this job read both parts now (a full read). Otherwise part of it was loaded earlier and may be
- * older than what is stored, so the presence worker reads the store instead.
+ * What the store holds for the user once this job's write is made, without reading it back:
+ * the calendar just read and the out-of-office setting the write found (or brought). Null when
+ * the job read no calendar or the write was not taken (a newer read is stored): the presence
+ * worker then reads the store.
  */
 function storedAfter(
-  userId: string,
+  user: UserState,
   read: { readonly now: Instant; readonly because: string },
   calendar: CalendarRead['calendar'],
-  outOfOffice: CalendarRead['outOfOffice'],
+  saved: SavedRead | null,
 ): StoredCalendar | null {
-  if (calendar === undefined || outOfOffice === undefined) return null;
+  if (calendar === undefined || saved?.taken !== true || saved.outOfOffice === null) return null;
   return {
-    userId,
+    userId: user.mailbox.userId,
     appointments: calendar.appointments,
     window: calendar.window,
     calendarReadAt: read.now,
     calendarReadBecause: read.because,
-    outOfOffice: outOfOffice.outOfOffice,
-    timeZone: outOfOffice.timeZone,
-    outOfOfficeReadAt: read.now,
+    outOfOffice: saved.outOfOffice.outOfOffice,
+    timeZone: saved.outOfOffice.timeZone,
+    outOfOfficeReadAt: user.stored?.outOfOfficeReadAt ?? read.now,
     lastError: null,
   };
 }
+
 function sameAppointments(before: readonly Appointment[], after: readonly Appointment[]): boolean {
   if (before.length !== after.length) return false;
   const key = (list: readonly Appointment[]) =>
