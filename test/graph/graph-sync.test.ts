@@ -10,7 +10,6 @@ import {
 } from '../../dev/exchange-sim/graph/exchange-simulator.ts';
 import { graphSettingsFor } from '../../dev/exchange-sim/graph/graph-app-settings.ts';
 import { trustLocalCa } from '../../dev/exchange-sim/trust.ts';
-import { InvocationContext } from '../../dev/host/azure-functions.ts';
 import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
@@ -20,7 +19,6 @@ import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
-import { handlePresenceQueueMessage } from '../../shared/presence-sync/presence-queue-handler.ts';
 import {
   presenceGroupMessage,
   type QUEUES,
