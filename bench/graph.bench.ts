@@ -12,11 +12,18 @@
 // figure is the largest process's peak RSS (each group's is printed too). Azurite and the
 // simulators run in this process.
 //
+// The queue and timer hosts run at a lower CPU priority (nice BENCH_WORKER_NICE, default 10; 0
+// turns it off). In Azure they run on instances of their own and take no CPU from the webhook's
+// instance, nor from storage and Graph (Azurite and the simulators here); on a machine with a few
+// cores a lower priority is the nearest a bench gets to that (the scan, which those hosts do,
+// runs at that priority too). BENCH_PAUSE_WORKERS=1 stops them (SIGSTOP) during the notification
+// load, which shows the webhook's acknowledgement on its own, with nothing else using storage.
+//
 // Node.js arguments of the hosts: BENCH_HOST_ARGS (space-separated).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +39,7 @@ const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const LATENCY_MS = 40;
 const RATE = 300;
 const LOAD_SECONDS = 10;
+const WORKER_NICE = Number(process.env.BENCH_WORKER_NICE ?? 10);
 const MINUTE = 60_000;
 const TENANT = '7d1e5f0c-3a41-4b7e-9d2c-0a1b2c3d4e5f';
 const CLIENT = { clientId: 'b3d5f7a9-1b3d-4f5a-8c7e-9d0f1a2b3c4d', clientSecret: 'bench-secret' };
@@ -125,6 +133,7 @@ try {
       },
     });
     hosts.push({ group, process: child });
+    if (!group.servesHttp) setPriority(child.pid ?? 0, WORKER_NICE);
     await listening(group.name, child);
     child.once('exit', (code, signal) =>
       exitedEarly.push(`the ${group.name} host exited (${signal ?? code})`),
@@ -162,11 +171,14 @@ try {
   const scanEnd = await scanDone();
   const scanSeconds = (scanEnd - firstRequest) / 1000;
   const roundTripsPerUser = exchange.requestCount() / USERS;
-  const scanRss = hosts.map((host) => `${host.group.name} ${peakRssMb(host.process).toFixed(0)}`);
+  const scanRss = hosts.map(
+    (host) =>
+      `${host.group.name} ${peakRssMb(host.process).toFixed(0)} MB, ${cpuSeconds(host.process).toFixed(1)} s CPU`,
+  );
   if (process.env.BENCH_TRACE) {
     const handshakes = exchange.deliveries().filter((d) => d.kind === 'validation');
     console.log(
-      `  peak RSS after the scan (MB): ${scanRss.join(', ')}; throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
+      `  peak RSS and CPU time after the scan: ${scanRss.join('; ')}; throttled ${exchange.throttledCount()}, operations ${['calendarView', 'mailboxSettings', 'subscriptions', 'batch', 'token'].map((k) => `${k} ${exchange.operationCount(k as 'batch')}`).join(', ')}, ` +
         `round trips ${REQUEST_KINDS.filter((k) => exchange.requestCount(k) > 0)
           .map((k) => `${k} ${exchange.requestCount(k)}`)
           .join(', ')}, ` +
@@ -179,6 +191,8 @@ try {
   await sleep(2_000);
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
+  const workers = hosts.filter((host) => !host.group.servesHttp).map((host) => host.process);
+  if (process.env.BENCH_PAUSE_WORKERS) for (const worker of workers) worker.kill('SIGSTOP');
   const loadStart = Date.now();
   const total = RATE * LOAD_SECONDS;
   for (let i = 0; i < total; i++) {
@@ -195,6 +209,7 @@ try {
     });
   }
   await exchange.notificationsIdle();
+  if (process.env.BENCH_PAUSE_WORKERS) for (const worker of workers) worker.kill('SIGCONT');
   lag.disable();
   if (process.env.BENCH_TRACE)
     console.log(
@@ -283,9 +298,18 @@ function listening(name: string, child: ChildProcess): Promise<void> {
 async function stopHost(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGCONT'); // in case BENCH_PAUSE_WORKERS left it stopped
   child.kill('SIGTERM');
   await Promise.race([exited, sleep(15_000)]);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/** User and system CPU time of the process (clock ticks of 1/100 s, Linux's USER_HZ). */
+function cpuSeconds(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid ?? 0}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** VmHWM: the most resident memory the process has had, in MB. */
