@@ -19,7 +19,8 @@
 // runs at that priority too). BENCH_PAUSE_WORKERS=1 stops them (SIGSTOP) during the notification
 // load, which shows the webhook's acknowledgement on its own, with nothing else using storage.
 //
-// Node.js arguments of the hosts: BENCH_HOST_ARGS (space-separated).
+// The hosts get the Node.js worker arguments deployed to Azure (node-worker-arguments.ts: a V8
+// heap cap); BENCH_HOST_ARGS replaces them (space-separated; empty: none).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,6 +33,7 @@ import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simul
 import { REQUEST_KINDS } from '../dev/exchange-sim/graph/faults.ts';
 import { graphSettingsFor } from '../dev/exchange-sim/graph/graph-app-settings.ts';
 import { freePort } from '../dev/free-port.ts';
+import { NODE_WORKER_ARGUMENTS } from '../dev/host/node-worker-arguments.ts';
 import { startPhonelinkSimulator } from '../dev/phonelink-sim/phonelink-simulator.ts';
 import { flexScaleGroups, type ScaleGroup } from './flex-scale-groups.ts';
 
@@ -115,7 +117,9 @@ try {
     SCAN_SCHEDULE: '0 0 3 * * 1',
     SCAN_WINDOW_DAYS: '7',
   };
-  const nodeArgs = (process.env.BENCH_HOST_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
+  const nodeArgs = (process.env.BENCH_HOST_ARGS ?? NODE_WORKER_ARGUMENTS)
+    .split(/\s+/)
+    .filter((arg) => arg !== '');
   const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence']);
   // In the order listed (the timers' group last): each host listens before the next starts, so the
   // start-up scan finds its queue workers running, as in one host, which starts timers last.

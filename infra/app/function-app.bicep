@@ -106,6 +106,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__clientId: identityClientId
       // The default credential of @azure/identity (Graph without a secret) picks this identity.
       AZURE_CLIENT_ID: identityClientId
+      // V8 heap cap for the Node.js worker on a 512 MB instance (dev/host/node-worker-arguments.ts).
+      languageWorkers__node__arguments: '--max-old-space-size=192'
     })
   }
 }

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { NODE_WORKER_ARGUMENTS } from '../../dev/host/node-worker-arguments.ts';
 import { parseBicep, stripComments } from './bicep-reader.ts';
-import { checkTemplates } from './template-checks.ts';
+import { appSettingEntries, checkTemplates, readTemplates } from './template-checks.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const copies: string[] = [];
@@ -159,6 +160,13 @@ describe('§8 Bicep templates for azd up', () => {
       );
     });
   }
+});
+
+describe('§8 Node.js worker arguments', () => {
+  it('are in the Function App settings as the bench starts its hosts with them', () => {
+    const settings = appSettingEntries(readTemplates(root));
+    assert.equal(settings.get('languageWorkers__node__arguments'), `'${NODE_WORKER_ARGUMENTS}'`);
+  });
 });
 
 describe('§8 Bicep reader', () => {
