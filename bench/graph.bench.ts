@@ -230,9 +230,14 @@ try {
     .reduce((sum, d) => sum + d.count, 0);
   const p99 = acks[Math.min(acks.length - 1, Math.floor(acks.length * 0.99))] ?? Number.NaN;
   const p50 = acks[Math.floor(acks.length * 0.5)] ?? Number.NaN;
-  const failedAcks = exchange
+  const failed = exchange
     .deliveries()
-    .filter((d) => d.kind === 'change' && d.startedAt >= loadStart && d.status !== 202).length;
+    .filter((d) => d.kind === 'change' && d.startedAt >= loadStart && d.status !== 202);
+  const failedAcks = failed.length;
+  if (process.env.BENCH_TRACE && failedAcks > 0)
+    console.log(
+      `  not 202: ${failed.map((d) => `${d.status} after ${d.durationMs.toFixed(0)} ms`).join(', ')}`,
+    );
   await sleep(3_000); // let the re-reads the load caused run, for the memory peak
   if (exitedEarly.length > 0) throw new Error(exitedEarly.join('; '));
   // VmHWM only rises, so read at the end it covers the scan and the load.

@@ -3,7 +3,7 @@
  * instance (infra/main.bicep, instanceMemoryMB) that holds the Functions host and the worker
  * together. Without it V8 sizes its limit from the machine's memory; under a limit below 2 GB it
  * also lets the heap grow less between collections: in the Graph bench the calendar-sync worker
- * peaks at ~195 MB instead of ~320 MB, for 10-15 % more CPU time (more collections).
+ * peaks at ~195 MB instead of ~310 MB, for ~15 % more CPU time (more collections).
  */
 export const V8_HEAP_CAP_MB = 192;
 
