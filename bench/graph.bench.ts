@@ -236,7 +236,7 @@ try {
   const failedAcks = failed.length;
   if (process.env.BENCH_TRACE && failedAcks > 0)
     console.log(
-      `  not 202: ${failed.map((d) => `${d.status} after ${d.durationMs.toFixed(0)} ms`).join(', ')}`,
+      `  not 202: ${failed.map((d) => `${d.status ?? 'no answer'} after ${d.durationMs.toFixed(0)} ms`).join(', ')}`,
     );
   await sleep(3_000); // let the re-reads the load caused run, for the memory peak
   if (exitedEarly.length > 0) throw new Error(exitedEarly.join('; '));
