@@ -106,6 +106,8 @@ export async function startPhonelinkSimulator(
     })),
   });
   const broadcast = () => {
+    // Nobody watching (tests, benches): no snapshot of every user on every push.
+    if (listeners.size === 0) return;
     const data = `data: ${JSON.stringify(snapshot())}\n\n`;
     for (const listener of listeners) listener.write(data);
   };
