@@ -1,4 +1,5 @@
 import {
+  type AccessToken,
   ClientCertificateCredential,
   ClientSecretCredential,
   ManagedIdentityCredential,
@@ -68,10 +69,31 @@ export function createGraphCredential(graph: Settings['graph']): TokenCredential
     : new ManagedIdentityCredential({ clientId: graph.clientId, authorityHost });
 }
 
+/**
+ * Concurrent token requests for the same scopes share one: the credential caches a token only
+ * once it has one, so the parallel jobs of a cold instance would each fetch their own.
+ */
+export function sharingTokenRequests(credential: TokenCredential): TokenCredential {
+  const pending = new Map<string, Promise<AccessToken | null>>();
+  return {
+    getToken(scopes, options) {
+      // A claims challenge asks for a token of its own.
+      if (options?.claims !== undefined) return credential.getToken(scopes, options);
+      const key = [scopes].flat().join(' ');
+      let request = pending.get(key);
+      if (request === undefined) {
+        request = credential.getToken(scopes, options).finally(() => pending.delete(key));
+        pending.set(key, request);
+      }
+      return request;
+    },
+  };
+}
+
 export function createGraphConnection(graph: Settings['graph']): GraphConnection {
   const baseUrl = graph.baseUrl.href.replace(/\/+$/, '');
   const scope = `${graph.baseUrl.origin}/.default`;
-  const credential = createGraphCredential(graph);
+  const credential = sharingTokenRequests(createGraphCredential(graph));
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
   // The default chain, with our retry options; customHosts lets the token reach a non-Microsoft host (tests).
   const auth = new AuthenticationHandler(authProvider);
