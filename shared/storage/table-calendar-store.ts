@@ -20,8 +20,9 @@ import {
 
 /**
  * One partition per user: a `meta` row (window, out-of-office, errors, and which generation of
- * appointments is current) and the appointments as chunked JSON rows `appts-<generation>-<nnn>`
- * of at most 30,000 UTF-16 units each (a property holds 64 KiB).
+ * appointments is current). A week's appointments of usual size live in the `meta` row itself
+ * (generation `inline`): one point read and one entity write per user. Larger ones are chunked
+ * JSON rows `appts-<generation>-<nnn>` of at most 30,000 UTF-16 units each (a property holds 64 KiB).
  *
  * Why chunks, not a row per appointment: a read always replaces the whole window, and a user
  * may have 1,000 appointments. Rows per appointment would take ten transactions to replace,
@@ -34,6 +35,13 @@ import {
  * a sync job that runs twice or late leaves the same end state.
  */
 const META = 'meta';
+/** The generation of appointments kept in the meta row (new generations are base-36 time and hex). */
+const INLINE = 'inline';
+/**
+ * Appointments JSON kept in the meta row up to this length (~250 appointments; UTF-16 units):
+ * with the out-of-office reply beside it, well inside an entity's 1 MiB.
+ */
+const INLINE_MAX_LENGTH = 100_000;
 /** A merge cannot write null (the service drops null properties), so no error is ''. */
 const NO_ERROR = '';
 const MAX_ATTEMPTS = 5;
@@ -63,30 +71,24 @@ export class TableCalendarStore implements CalendarStore {
   }
 
   async get(userId: string): Promise<StoredCalendar | null> {
+    const partitionKey = encodeKey(userId);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // One query reads the partition: the meta row and the chunks of every generation present.
-      const rows = await this.#table.query(odata`PartitionKey eq ${encodeKey(userId)}`);
-      const row = rows.find((r) => r.rowKey === META);
-      if (row === undefined) return null;
-      const meta = metaRow.parse(row);
-      const appointments = readAppointments(rows, meta);
+      let row = await this.#table.getOrNull(partitionKey, META);
+      if (row === null) return null;
+      let meta = metaRow.parse(row);
+      let appointments: Appointment[] | null | undefined = inlineAppointments(row, meta);
+      if (appointments === undefined) {
+        // Chunk rows: one query reads the meta row again with the chunks of every generation present.
+        const rows = await this.#table.query(odata`PartitionKey eq ${partitionKey}`);
+        const current = rows.find((r) => r.rowKey === META);
+        if (current === undefined) return null;
+        row = current;
+        meta = metaRow.parse(row);
+        appointments = inlineAppointments(row, meta) ?? readAppointments(rows, meta);
+      }
       // null: the generation was replaced while we read it; read the new one.
-      if (appointments === null) continue;
-      const oof = parseJson(readChunked(row, 'oof'));
-      return {
-        userId,
-        appointments,
-        window:
-          meta.windowStart === null || meta.windowEnd === null
-            ? null
-            : { start: meta.windowStart, end: meta.windowEnd },
-        calendarReadAt: meta.calendarReadAt,
-        calendarReadBecause: meta.calendarReadBecause,
-        outOfOffice: oof === undefined ? DISABLED : outOfOfficeRecord.parse(oof),
-        timeZone: meta.timeZone ?? 'UTC',
-        outOfOfficeReadAt: meta.outOfOfficeReadAt,
-        lastError: meta.lastError === NO_ERROR ? null : meta.lastError,
-      };
+      if (appointments == null) continue;
+      return calendarOf(userId, row, meta, appointments);
     }
     throw new AppError('storage.conflict', 'Storage: calendar kept changing while being read');
   }
@@ -120,29 +122,40 @@ export class TableCalendarStore implements CalendarStore {
    */
   async saveRead(userId: string, read: CalendarRead): Promise<SavedRead> {
     const partitionKey = encodeKey(userId);
-    const generation = newGeneration(read.readAt);
-    const parts = read.calendar === undefined ? [] : splitText(JSON.stringify(read.calendar.appointments));
+    const json = read.calendar === undefined ? null : JSON.stringify(read.calendar.appointments);
+    const inline = json !== null && json.length <= INLINE_MAX_LENGTH;
+    const generation = inline ? INLINE : newGeneration(read.readAt);
+    const parts = json === null || inline ? [] : splitText(json);
     if (parts.length > MAX_CHUNKS_IN_TRANSACTION) return this.#saveApart(userId, read, generation, parts);
     const client = await this.#table.client();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const row = await this.#table.getOrNull(partitionKey, META);
       const current = row === null ? null : metaRow.parse(row);
       const calendar = takesCalendar(current, read)
-        ? calendarProperties(read, generation, parts.length)
+        ? {
+            ...calendarProperties(read, generation, parts.length),
+            ...(inline && json !== null ? inlineProperties(json, current, row) : {}),
+          }
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
       const saved = savedRead(read, calendar, oof, row, current);
       if (calendar === null && oof === null) return saved;
       const entity = { partitionKey, rowKey: META, userId, ...calendar, ...oof, lastError: NO_ERROR };
       const replaced = calendar === null ? [] : generationKeys(current);
+      const write: TransactionAction =
+        current === null ? ['create', entity] : ['update', entity, 'Merge', { etag: current.etag }];
       const actions: TransactionAction[] = [
         ...(calendar === null ? [] : chunkUpserts(partitionKey, generation, parts)),
-        current === null ? ['create', entity] : ['update', entity, 'Merge', { etag: current.etag }],
+        write,
         ...replaced.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
       ];
       if (actions.length > MAX_BATCH) return this.#saveApart(userId, read, generation, parts);
       try {
-        await client.submitTransaction(actions);
+        // The meta row alone (the usual case) is one entity write, not a transaction.
+        if (current === null && actions.length === 1) await client.createEntity(entity);
+        else if (current !== null && actions.length === 1)
+          await client.updateEntity(entity, 'Merge', { etag: current.etag });
+        else await client.submitTransaction(actions);
         return saved;
       } catch (error) {
         const status = statusOf(error);
@@ -234,6 +247,58 @@ export class TableCalendarStore implements CalendarStore {
   }
 }
 
+function calendarOf(
+  userId: string,
+  row: Readonly<Record<string, unknown>>,
+  meta: Meta,
+  appointments: Appointment[],
+): StoredCalendar {
+  const oof = parseJson(readChunked(row, 'oof'));
+  return {
+    userId,
+    appointments,
+    window:
+      meta.windowStart === null || meta.windowEnd === null
+        ? null
+        : { start: meta.windowStart, end: meta.windowEnd },
+    calendarReadAt: meta.calendarReadAt,
+    calendarReadBecause: meta.calendarReadBecause,
+    outOfOffice: oof === undefined ? DISABLED : outOfOfficeRecord.parse(oof),
+    timeZone: meta.timeZone ?? 'UTC',
+    outOfOfficeReadAt: meta.outOfOfficeReadAt,
+    lastError: meta.lastError === NO_ERROR ? null : meta.lastError,
+  };
+}
+
+/** The appointments the meta row holds itself ([] before the first read); undefined when they are in chunk rows. */
+function inlineAppointments(row: Readonly<Record<string, unknown>>, meta: Meta): Appointment[] | undefined {
+  if (meta.generation === null || meta.chunks === null) return [];
+  if (meta.generation !== INLINE) return undefined;
+  return parseAppointments(readChunked(row, 'appts') ?? '[]');
+}
+
+function parseAppointments(json: string): Appointment[] {
+  return z.array(appointmentRecord).parse(parseJson(json));
+}
+
+/**
+ * The meta row's properties for appointments kept in it, and '' for parts a longer earlier
+ * list left (a merge keeps properties it does not name).
+ */
+function inlineProperties(
+  json: string,
+  current: Meta | null,
+  row: Readonly<Record<string, unknown>> | null,
+): Record<string, string | number> {
+  const properties = chunkedProperties('appts', json);
+  const before = row?.appts_n;
+  const parts = typeof properties.appts_n === 'number' ? properties.appts_n : 0;
+  if (current?.generation === INLINE && typeof before === 'number') {
+    for (let i = parts; i < before; i++) properties[`appts_${i}`] = '';
+  }
+  return properties;
+}
+
 /** The current generation's appointments, or null when some of its chunks are missing (replaced meanwhile). */
 function readAppointments(
   rows: readonly Readonly<Record<string, unknown>>[],
@@ -245,8 +310,7 @@ function readAppointments(
     .flatMap((row) => (typeof row.rowKey === 'string' && row.rowKey.startsWith(prefix) ? [row] : []))
     .sort((a, b) => (String(a.rowKey) < String(b.rowKey) ? -1 : 1));
   if (chunks.length !== meta.chunks) return null;
-  const json = chunks.map((row) => (typeof row.data === 'string' ? row.data : '')).join('');
-  return z.array(appointmentRecord).parse(parseJson(json));
+  return parseAppointments(chunks.map((row) => (typeof row.data === 'string' ? row.data : '')).join(''));
 }
 
 const chunkPrefix = (generation: string): string => `appts-${generation}-`;

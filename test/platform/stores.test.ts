@@ -94,27 +94,58 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     assert.equal(stored?.calendarReadBecause, 'notification');
   });
 
-  it('ends with the newest read when writers race, with no chunks of other reads left behind', async () => {
+  // Short lists live in the meta row, long ones in chunk rows; racing writers mix both.
+  for (const { userId, newest, chunkGenerations } of [
+    { userId: '204', newest: 'chunk rows', chunkGenerations: 1 },
+    { userId: '205', newest: 'the meta row', chunkGenerations: 0 },
+  ]) {
+    it(`ends with the newest read when writers race, no chunks of other reads left (newest in ${newest})`, async () => {
+      const window = { start: T0, end: T0 + MINUTE * 600 };
+      const reads = [3, 7, 1, 9, 5, 2, 8, 4, 6, 0];
+      const last = Math.max(...reads);
+      const long = (n: number) => (n % 2 === 1) === (chunkGenerations === 1);
+      const many = (n: number) =>
+        Array.from({ length: long(n) ? 600 : 20 }, (_, i) => appointment(n * 1000 + i));
+      await Promise.all(
+        reads.map((n) =>
+          services.calendars.saveAppointments(userId, window, many(n), {
+            readAt: T0 + n,
+            because: `read ${n}`,
+          }),
+        ),
+      );
+      const stored = await services.calendars.get(userId);
+      assert.equal(stored?.calendarReadBecause, `read ${last}`);
+      assert.deepEqual(stored?.appointments, many(last));
+      const table = createStorageClients(
+        loadSettings({ AzureWebJobsStorage: connectionString }).storage,
+      ).table('calendars');
+      const rows: string[] = [];
+      for await (const row of table.listEntities({
+        queryOptions: { filter: `PartitionKey eq '${userId}'` },
+      })) {
+        rows.push(row.rowKey ?? '');
+      }
+      const generations = new Set(rows.filter((k) => k.startsWith('appts-')).map((k) => k.split('-')[1]));
+      assert.equal(generations.size, chunkGenerations);
+    });
+  }
+
+  it('moves appointments between the meta row and chunk rows as the list grows and shrinks', async () => {
     const window = { start: T0, end: T0 + MINUTE * 600 };
-    const reads = [3, 7, 1, 9, 5, 2, 8, 4, 6, 0];
-    const many = (n: number) => Array.from({ length: 150 }, (_, i) => appointment(n * 1000 + i));
-    await Promise.all(
-      reads.map((n) =>
-        services.calendars.saveAppointments('204', window, many(n), { readAt: T0 + n, because: `read ${n}` }),
-      ),
-    );
-    const stored = await services.calendars.get('204');
-    assert.equal(stored?.calendarReadBecause, 'read 9');
-    assert.deepEqual(stored?.appointments, many(9));
-    const table = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage).table(
-      'calendars',
-    );
-    const rows: string[] = [];
-    for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq '204'" } })) {
-      rows.push(row.rowKey ?? '');
+    const sizes = [20, 600, 5, 300, 0, 1];
+    for (const [i, size] of sizes.entries()) {
+      const list = Array.from({ length: size }, (_, k) => appointment(i * 1000 + k));
+      await services.calendars.saveAppointments('206', window, list, {
+        readAt: T0 + i,
+        because: `read ${i}`,
+      });
+      assert.deepEqual(
+        (await services.calendars.get('206'))?.appointments,
+        list,
+        `after ${size} appointments`,
+      );
     }
-    const generations = new Set(rows.filter((k) => k.startsWith('appts-')).map((k) => k.split('-')[1]));
-    assert.equal(generations.size, 1);
   });
 
   it('keeps out-of-office, time zone and the last error beside the appointments', async () => {
