@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { subscriptionRecord } from '../storage/records.ts';
 
 /** Queue names (lower-case, as Azure requires). Poison queues are `<name>-poison`. */
 export const QUEUES = {
@@ -28,6 +29,12 @@ export const calendarSyncMessage = z.object({
     .array(z.object({ userId: z.string().min(1), email: z.string().min(1) }))
     .max(20)
     .optional(),
+  /**
+   * With `mailboxes`: the users' subscriptions as the scan listed them (a user not here had
+   * none), so the job need not read each. A subscription replaced meanwhile is renewed in vain
+   * and then recreated; the replaced one expires unrenewed.
+   */
+  subscriptions: z.array(subscriptionRecord).max(20).optional(),
 });
 export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
 

@@ -205,6 +205,10 @@ async function loadUsers(
   options: { readonly withStored: boolean; readonly withSubscription: boolean },
 ): Promise<UserState[]> {
   const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox.email]));
+  const listed =
+    message.subscriptions === undefined
+      ? null
+      : new Map(message.subscriptions.map((subscription) => [subscription.userId, subscription]));
   const loaded = await Promise.all(
     [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
       const given = known.get(userId);
@@ -212,7 +216,11 @@ async function loadUsers(
       if (user === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
-        options.withSubscription ? deps.subscriptions.getByUser(userId) : null,
+        !options.withSubscription
+          ? null
+          : listed !== null && given !== undefined
+            ? (listed.get(userId) ?? null)
+            : deps.subscriptions.getByUser(userId),
       ]);
       return { mailbox: { userId, email: user.email }, name: user.name, stored, subscription };
     }),

@@ -53,6 +53,8 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
   const mailboxes = integrated.flatMap((user) =>
     user.email === null ? [] : [{ userId: user.id, email: user.email }],
   );
+  // One listing instead of a read per user in the jobs.
+  const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));
   await Promise.all(
     chunk(mailboxes, USERS_PER_JOB).map((batch) =>
       deps.queues.send(QUEUES.calendarSync, {
@@ -60,6 +62,7 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
         reason,
         outOfOfficeOnly: false,
         mailboxes: batch,
+        subscriptions: batch.flatMap(({ userId }) => subscriptions.get(userId) ?? []),
       } satisfies CalendarSyncMessage),
     ),
   );

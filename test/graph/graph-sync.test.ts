@@ -20,6 +20,7 @@ import { createServices, type Services } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
 import {
+  calendarSyncMessage,
   presenceGroupMessage,
   type QUEUES,
   scanMessage,
@@ -175,6 +176,20 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       queues.take('presence').filter((m) => presenceGroupMessage.safeParse(m).success),
       [],
     );
+  });
+
+  it('hands each job the subscriptions the scan listed, and the job renews them without reading each', async () => {
+    const listed = await services.subscriptions.getByUser('201');
+    await runScan({ ...scanDeps(services), now: clock }, scanMessage.parse({ reason: 'force' }));
+    const jobs = queues.take('calendar-sync').map((m) => calendarSyncMessage.parse(m));
+    assert.deepEqual(
+      jobs.flatMap((job) => job.subscriptions ?? []).find((s) => s.userId === '201'),
+      listed,
+    );
+    for (const job of jobs) await runCalendarSync({ ...calendarSyncDeps(services), now: clock }, job);
+    const renewed = await services.subscriptions.getByUser('201');
+    assert.equal(renewed?.id, listed?.id);
+    assert.equal(exchange.subscriptions().filter((s) => s.id === listed?.id).length, 1);
   });
 
   it('hands users to the presence worker when recalculating them in the job fails', async () => {
