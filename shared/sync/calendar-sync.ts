@@ -1,13 +1,12 @@
 import type {
   CalendarSource,
   CalendarSubscription,
-  Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
 } from '../calendar/calendar-source.ts';
 import type { AppError, Result } from '../errors.ts';
 import { type AdminLog, writeLines } from '../log/admin-log.ts';
-import type { Appointment, Instant } from '../presence/model.ts';
+import type { Instant } from '../presence/model.ts';
 import type { KnownInputs } from '../presence-sync/recalculate-presence.ts';
 import {
   type CalendarSyncMessage,
@@ -16,15 +15,8 @@ import {
   QUEUES,
   type WorkQueues,
 } from '../queues/messages.ts';
-import type {
-  CalendarRead,
-  CalendarStore,
-  HealthStore,
-  SavedRead,
-  StoredCalendar,
-  SubscriptionStore,
-  UserStore,
-} from '../storage/stores.ts';
+import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
+import { type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
 import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
 
 export interface CalendarSyncDeps {
@@ -53,14 +45,6 @@ export interface CalendarSyncDeps {
 const LOGGED_REASONS: ReadonlySet<CalendarSyncMessage['reason']> = new Set(['scan', 'force', 'resync']);
 /** Failures worth another delivery of the message: the next try may well work. */
 const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.unreachable']);
-
-interface UserState {
-  readonly mailbox: Mailbox;
-  /** For log lines (the email when the scan handed only the address on). */
-  readonly name: string;
-  readonly stored: StoredCalendar | null;
-  readonly subscription: CalendarSubscription | null;
-}
 
 /**
  * The calendar-sync job (SPEC §2): reads the window and out-of-office of up to 20 users from
@@ -125,7 +109,7 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
       : new Map<string, Result<MailboxOutOfOffice>>(),
   ]);
-  // put() also drops the record of a subscription this one replaces (read with the user above).
+  // putAll() also drops the record of a subscription this one replaces (read above or listed by the scan).
   await deps.subscriptions.putAll(
     subscribe.flatMap(({ mailbox, subscription: previous }) => {
       const result = subscriptions.get(mailbox.userId);
@@ -236,115 +220,6 @@ async function integratedUser(
   return user === null || !user.integrated || user.email === null
     ? null
     : { email: user.email, name: user.name };
-}
-
-interface StoreOutcome {
-  /** The user's presence inputs changed. */
-  readonly changed: boolean;
-  /** What is stored for the user now, when this job knows all of it (else null). */
-  readonly calendar: StoredCalendar | null;
-}
-
-/** Stores what was read for one user. */
-async function storeUser(
-  deps: CalendarSyncDeps,
-  user: UserState,
-  read: {
-    readonly now: Instant;
-    readonly because: string;
-    readonly calendar: Result<MailboxCalendar> | undefined;
-    readonly outOfOffice: Result<MailboxOutOfOffice> | undefined;
-    readonly subscription: Result<CalendarSubscription> | undefined;
-    readonly failures: AppError[];
-  },
-): Promise<StoreOutcome> {
-  const { mailbox, stored } = user;
-  let changed = false;
-  const errors: string[] = [];
-
-  let calendar: CalendarRead['calendar'];
-  if (read.calendar?.ok === true) {
-    const appointments = read.calendar.value.appointments;
-    changed ||= stored === null || !sameAppointments(stored.appointments, appointments);
-    calendar = { window: syncWindow(read.now, deps.scanWindowDays), appointments };
-  } else if (read.calendar?.ok === false) {
-    read.failures.push(read.calendar.error);
-    errors.push(`Could not read the calendar of ${mailbox.email}: ${read.calendar.error.message}`);
-  }
-
-  let outOfOffice: CalendarRead['outOfOffice'];
-  if (read.outOfOffice?.ok === true) {
-    const { outOfOffice: setting, timeZone } = read.outOfOffice.value;
-    const same =
-      stored !== null &&
-      stored.outOfOfficeReadAt !== null &&
-      stored.timeZone === timeZone &&
-      JSON.stringify(stored.outOfOffice) === JSON.stringify(setting);
-    if (!same) {
-      changed = true;
-      outOfOffice = { outOfOffice: setting, timeZone };
-    }
-  } else if (read.outOfOffice?.ok === false) {
-    read.failures.push(read.outOfOffice.error);
-    errors.push(
-      `Could not get out-of-office settings for ${mailbox.email}: ${read.outOfOffice.error.message}`,
-    );
-  }
-  // Calendar and out-of-office of one user in one write.
-  let saved: SavedRead | null = null;
-  if (calendar !== undefined || outOfOffice !== undefined) {
-    saved = await deps.calendars.saveRead(mailbox.userId, {
-      readAt: read.now,
-      because: read.because,
-      ...(calendar === undefined ? {} : { calendar }),
-      ...(outOfOffice === undefined ? {} : { outOfOffice }),
-    });
-  }
-
-  if (read.subscription?.ok === false) {
-    read.failures.push(read.subscription.error);
-    errors.push(
-      `Could not subscribe to availability of user ${mailbox.email}: ${read.subscription.error.message}`,
-    );
-  }
-
-  await writeLines(deps.log, errors, 'error');
-  if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
-  const known = errors.length === 0 ? storedAfter(user, read, calendar, saved) : null;
-  return { changed, calendar: known };
-}
-
-/**
- * What the store holds for the user once this job's write is made, without reading it back:
- * the calendar just read and the out-of-office setting the write found (or brought). Null when
- * the job read no calendar or the write was not taken (a newer read is stored): the presence
- * worker then reads the store.
- */
-function storedAfter(
-  user: UserState,
-  read: { readonly now: Instant; readonly because: string },
-  calendar: CalendarRead['calendar'],
-  saved: SavedRead | null,
-): StoredCalendar | null {
-  if (calendar === undefined || saved?.taken !== true || saved.outOfOffice === null) return null;
-  return {
-    userId: user.mailbox.userId,
-    appointments: calendar.appointments,
-    window: calendar.window,
-    calendarReadAt: read.now,
-    calendarReadBecause: read.because,
-    outOfOffice: saved.outOfOffice.outOfOffice,
-    timeZone: saved.outOfOffice.timeZone,
-    outOfOfficeReadAt: user.stored?.outOfOfficeReadAt ?? read.now,
-    lastError: null,
-  };
-}
-
-function sameAppointments(before: readonly Appointment[], after: readonly Appointment[]): boolean {
-  if (before.length !== after.length) return false;
-  const key = (list: readonly Appointment[]) =>
-    JSON.stringify([...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.start - b.start)));
-  return key(before) === key(after);
 }
 
 async function reportHealth(
