@@ -68,11 +68,10 @@ export class TableSubscriptionStore implements SubscriptionStore {
     await this.#table.submitInBatches(rows(BY_ID, (s) => s.id));
     await this.#table.submitInBatches(rows(BY_USER, (s) => s.userId));
     for (const { subscription } of entries) this.#remember(subscription);
-    const replaced = known.filter(
-      (previous, i) => previous != null && previous.id !== entries[i]?.subscription.id,
+    const replaced = known.flatMap((previous, i) =>
+      previous != null && previous.id !== entries[i]?.subscription.id ? [previous] : [],
     );
     for (const previous of replaced) {
-      if (previous === null) continue;
       this.#byId.delete(previous.id);
       await this.#table.deleteIfExists(BY_ID, encodeKey(previous.id));
     }
