@@ -21,12 +21,7 @@ import {
 
 /** Settings the app reads that are not deployment parameters but derived from what is deployed. */
 const DERIVED: ReadonlySet<SettingName> = new Set<SettingName>([
-  'AzureWebJobsStorage',
-  'AzureWebJobsStorage__accountName',
-  'AzureWebJobsStorage__queueServiceUri',
-  'AzureWebJobsStorage__tableServiceUri',
-  'AzureWebJobsStorage__clientId',
-  'AzureWebJobsStorage__credential',
+  ...SETTING_NAMES.filter((name) => name.startsWith('AzureWebJobsStorage')),
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
 ]);
 /** Only the local host reads these. */
