@@ -1,6 +1,7 @@
 import { getServices } from '../shared/app/services.ts';
 import { QUEUES } from '../shared/queues/messages.ts';
 import { defineQueue } from '../shared/runtime/define-function.ts';
+import { isRedelivery } from '../shared/runtime/delivery-count.ts';
 import { runCalendarSync } from '../shared/sync/calendar-sync.ts';
 import { calendarSyncDeps } from '../shared/sync/sync-services.ts';
 
@@ -8,5 +9,6 @@ import { calendarSyncDeps } from '../shared/sync/sync-services.ts';
 export const calendarSyncQueue = defineQueue({
   name: 'calendar-sync-queue',
   queueName: QUEUES.calendarSync,
-  handler: (message) => runCalendarSync(calendarSyncDeps(getServices()), message),
+  handler: (message, context) =>
+    runCalendarSync(calendarSyncDeps(getServices()), message, { redelivered: isRedelivery(context) }),
 });

@@ -8,6 +8,7 @@ import {
   presenceMessage,
   QUEUES,
 } from '../queues/messages.ts';
+import { deliveryCount, isRedelivery } from '../runtime/delivery-count.ts';
 import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
 
 export function recalculateDeps(services: Services): RecalculatePresenceDeps {
@@ -82,7 +83,9 @@ async function handleGroup(
     await logFailure(services, userId, outcome.reason, context);
   }
   await Promise.all(
-    failed.map((userId) => services.queues.send(QUEUES.presence, { ...alone(group), userId })),
+    failed.map((userId) =>
+      services.queues.send(QUEUES.presence, { ...alone(group), userId, unconfirmed: true }),
+    ),
   );
 }
 
@@ -91,6 +94,7 @@ function alone(group: PresenceGroupMessage) {
   return {
     reason: group.reason,
     ...(group.notifiedAt === undefined ? {} : { notifiedAt: group.notifiedAt }),
+    ...(group.unconfirmed === undefined ? {} : { unconfirmed: group.unconfirmed }),
   };
 }
 
@@ -131,7 +135,10 @@ async function recalculateOne(
   message: PresenceMessage,
   context: InvocationContext,
 ): Promise<void> {
-  const outcome = await recalculatePresence(recalculateDeps(services), message);
+  // A message delivered again: its first run may have stopped between reserving and pushing.
+  const outcome = await recalculatePresence(recalculateDeps(services), message, {
+    unconfirmed: isRedelivery(context),
+  });
   context.debug(`presence ${message.userId} (${message.reason}): ${outcome}`);
 }
 
@@ -142,16 +149,11 @@ async function logFailure(
   context: InvocationContext,
 ): Promise<void> {
   const reason = error instanceof AppError ? error.message : 'internal error';
-  const attempt = dequeueCount(context);
+  const attempt = deliveryCount(context);
   await services.log
     .write(
       `Presence recalculation of user ${userId} failed${attempt === null ? '' : ` (attempt ${attempt})`}: ${reason}`,
       'error',
     )
     .catch(() => undefined);
-}
-
-function dequeueCount(context: InvocationContext): number | null {
-  const value = context.triggerMetadata?.dequeueCount;
-  return typeof value === 'number' ? value : null;
 }

@@ -59,6 +59,17 @@ export interface KnownInputs {
   readonly calendar: StoredCalendar;
 }
 
+export interface RecalculateOptions {
+  /** What the caller has just stored (first round only). */
+  readonly known?: KnownInputs;
+  /**
+   * The last push may not have reached PHONE-LiNK: the message is delivered again (its first run
+   * stopped somewhere between reserving and pushing) or hands on a recalculation that failed.
+   * A body that looks pushed is pushed again, with a new sequence.
+   */
+  readonly unconfirmed?: boolean;
+}
+
 /** A wake-up this early is waited out in-process; an earlier one puts itself back on the queue. */
 const MAX_IN_PROCESS_WAIT_MS = 2_000;
 /** Optimistic-concurrency rounds before giving up (the queue then retries the message). */
@@ -76,7 +87,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function recalculatePresence(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
-  known?: KnownInputs,
+  options: RecalculateOptions = {},
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
 
@@ -87,7 +98,7 @@ export async function recalculatePresence(
       // Not yet due and superseded by a later schedule: nothing happens at its instant. A due
       // one is recomputed all the same: its first run may have died between reserving and pushing.
       if (early > 0) return 'stale-wake-up';
-      return recalculate(deps, message, known);
+      return recalculate(deps, message, options);
     }
     if (early > MAX_IN_PROCESS_WAIT_MS) {
       await deps.queues.send(QUEUES.presence, message, delaySecondsUntil(message.wakeAt, deps.now()));
@@ -96,17 +107,18 @@ export async function recalculatePresence(
     // A push never arrives before the instant it is for.
     if (early > 0) await (deps.sleep ?? defaultSleep)(early);
   }
-  return recalculate(deps, message, known);
+  return recalculate(deps, message, options);
 }
 
 async function recalculate(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
-  known: KnownInputs | undefined,
+  options: RecalculateOptions,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
+  const unconfirmed = options.unconfirmed === true || message.unconfirmed === true;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const given = round === 0 ? known : undefined;
+    const given = round === 0 ? options.known : undefined;
     const [user, calendar, stored] = await Promise.all([
       given === undefined ? deps.users.get(userId) : { integrated: true, name: given.userName },
       given === undefined ? deps.calendars.get(userId) : given.calendar,
@@ -136,7 +148,7 @@ async function recalculate(
     const state = stateAt(prepared, now);
     const body = toPresenceBody(state);
     const wakeAt = nextWakeAt(state.until, now);
-    const mustPush = !sameBody(record.lastPushed, body);
+    const mustPush = unconfirmed || !sameBody(record.lastPushed, body);
     const sequence = mustPush ? nextSequence(record.sequence, now) : record.sequence;
 
     if (wakeAt !== record.wakeAt && wakeAt !== null) {
@@ -150,7 +162,17 @@ async function recalculate(
     // Administrators read when the last change notice arrived ("why is my status wrong?"), so a
     // newer notice is worth its one write even when nothing else changed.
     const lastNotificationAt = latest(record.lastNotificationAt, message.notifiedAt);
-    const updated: PresenceRecord = { ...record, override, wakeAt, sequence, lastNotificationAt };
+    // A reservation records the body as pushed: a push that fails clears it again, and one that
+    // never happened (the process stopped) is redone when its message comes back (`unconfirmed`).
+    // So a successful push costs no second write.
+    const updated: PresenceRecord = {
+      ...record,
+      override,
+      wakeAt,
+      sequence,
+      lastNotificationAt,
+      ...(mustPush ? { lastPushed: body, lastPushedAt: now } : {}),
+    };
     if (!mustPush && sameRecord(updated, record)) return 'unchanged';
     const etag = await deps.presence.saveForEtag(updated);
     if (etag === null) continue;
@@ -173,22 +195,29 @@ async function push(
   const { userId } = message;
   const telemetry = deps.telemetry ?? getTelemetry();
   let outcome: PushOutcome;
-  try {
-    outcome = await deps.phonelink.putPresence(userId, body, sequence);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    // Anything else (an answer we cannot name) is a bug on one side: the queue retries, then poisons.
-    if (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized') throw error;
-    const unauthorized = error.code === 'phonelink.unauthorized';
-    telemetry.pushed(unauthorized ? 'unauthorized' : 'retry');
-    await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
-    // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
-    await updateRecord(
+  // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
+  const unknownPush = () =>
+    updateRecord(
       deps,
       userId,
       (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null),
       reserved,
     );
+  try {
+    outcome = await deps.phonelink.putPresence(userId, body, sequence);
+  } catch (error) {
+    if (
+      !(error instanceof AppError) ||
+      (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized')
+    ) {
+      // An answer we cannot name is a bug on one side: the queue retries, then poisons.
+      await unknownPush().catch(() => undefined);
+      throw error;
+    }
+    const unauthorized = error.code === 'phonelink.unauthorized';
+    telemetry.pushed(unauthorized ? 'unauthorized' : 'retry');
+    await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
+    await unknownPush();
     const delay = retryDelaySeconds(
       message.attempt,
       error.retryAfterSeconds,
@@ -218,13 +247,6 @@ async function push(
     );
     return 'gone';
   }
-  // Only the newest reservation records what PHONE-LiNK shows; a later one will write its own.
-  await updateRecord(
-    deps,
-    userId,
-    (r) => (r.sequence === sequence ? { ...r, lastPushed: body, lastPushedAt: at } : null),
-    reserved,
-  );
   if (outcome.kind === 'superseded') {
     await deps.log.write(
       `PHONE-LiNK already had a newer presence update of user ${userName} (${userId}); sequence ${sequence} superseded`,

@@ -47,6 +47,8 @@ export const presenceMessage = z.object({
   attempt: z.number().int().min(0).default(0),
   /** For 'calendar-changed' after a change notice: when the notice arrived (epoch ms), kept in the presence record. */
   notifiedAt: z.number().int().optional(),
+  /** A recalculation handed on after it failed: its push may not have arrived, so it is made again. */
+  unconfirmed: z.boolean().optional(),
 });
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
@@ -60,6 +62,8 @@ export const presenceGroupMessage = z.object({
   reason: z.literal('calendar-changed'),
   /** The calendar-sync message's `notifiedAt`, handed on to each user's recalculation. */
   notifiedAt: z.number().int().optional(),
+  /** As a presence message's: the users' recalculations failed after they may have reserved a push. */
+  unconfirmed: z.boolean().optional(),
 });
 export type PresenceGroupMessage = z.infer<typeof presenceGroupMessage>;
 

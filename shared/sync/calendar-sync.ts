@@ -38,6 +38,7 @@ export interface CalendarSyncDeps {
     userId: string,
     known: KnownInputs,
     notifiedAt: Instant | undefined,
+    unconfirmed: boolean,
   ) => Promise<unknown>;
 }
 
@@ -53,7 +54,11 @@ const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.
  * what was known, with the error shown to administrators. Throws (so the queue delivers the
  * message again) only when Exchange was throttling or unreachable.
  */
-export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): Promise<void> {
+export async function runCalendarSync(
+  deps: CalendarSyncDeps,
+  input: unknown,
+  delivery: { readonly redelivered: boolean } = { redelivered: false },
+): Promise<void> {
   const parsed = calendarSyncMessage.safeParse(input);
   if (!parsed.success) {
     await deps.log.write(
@@ -137,7 +142,7 @@ export async function runCalendarSync(deps: CalendarSyncDeps, input: unknown): P
       }),
     ),
   );
-  await recalculateChanged(deps, message, users, outcomes);
+  await recalculateChanged(deps, message, users, outcomes, delivery.redelivered);
   await reportHealth(deps, now, failures);
   const transient = failures.find((error) => TRANSIENT.has(error.code));
   if (transient !== undefined) throw transient;
@@ -152,21 +157,26 @@ async function recalculateChanged(
   message: CalendarSyncMessage,
   users: readonly UserState[],
   outcomes: readonly StoreOutcome[],
+  redelivered: boolean,
 ): Promise<void> {
   const { recalculate } = deps;
+  let failed = false;
   const queued = await Promise.all(
     users.map(async (user, i): Promise<string[]> => {
       const outcome = outcomes[i];
-      if (outcome === undefined || !outcome.changed) return [];
+      // Delivered again: an earlier run may have stopped mid-push, so everyone is recalculated.
+      if (outcome === undefined || !(outcome.changed || redelivered)) return [];
       if (recalculate === undefined || outcome.calendar === null) return [user.mailbox.userId];
       try {
         await recalculate(
           user.mailbox.userId,
           { userName: user.name, calendar: outcome.calendar },
           message.notifiedAt,
+          redelivered,
         );
         return [];
       } catch {
+        failed = true;
         return [user.mailbox.userId];
       }
     }),
@@ -179,6 +189,8 @@ async function recalculateChanged(
       reason: 'calendar-changed',
       // The presence worker records when the notice arrived (admin page, notice-to-push lag).
       ...(message.notifiedAt === undefined ? {} : { notifiedAt: message.notifiedAt }),
+      // A failed recalculation may have reserved a push it never made.
+      ...(failed || redelivered ? { unconfirmed: true } : {}),
     } satisfies PresenceGroupMessage);
   }
 }

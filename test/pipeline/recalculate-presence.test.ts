@@ -7,7 +7,22 @@ import { anAppointment, aPresenceBody, aSimUser, aUserRecord, utc } from '../sup
 import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
 import { storeReadCalendar } from './support/stored-calendar.ts';
 
-const IDS = ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311', '312'];
+const IDS = [
+  '301',
+  '302',
+  '303',
+  '304',
+  '305',
+  '306',
+  '307',
+  '308',
+  '309',
+  '310',
+  '311',
+  '312',
+  '313',
+  '314',
+];
 let readAt = utc('2026-11-24T07:00:00Z');
 
 async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
@@ -252,6 +267,34 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
       'unchanged',
     );
     assert.equal((await world.deps.presence.get('312'))?.lastNotificationAt, notified);
+  });
+
+  it('pushes a body that looks pushed again when its message comes back (the first run may have stopped before the push)', async () => {
+    await seed(world, '313', [anAppointment()]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    assert.equal(await recalc(world, { userId: '313', reason: 'scan' }), 'pushed');
+    assert.equal(await recalc(world, { userId: '313', reason: 'calendar-changed' }), 'unchanged');
+    const message = presenceMessage.parse({ userId: '313', reason: 'calendar-changed' });
+    assert.equal(await recalculatePresence(world.deps, message, { unconfirmed: true }), 'pushed');
+    const handedOn = presenceMessage.parse({ userId: '313', reason: 'calendar-changed', unconfirmed: true });
+    assert.equal(await recalculatePresence(world.deps, handedOn), 'pushed');
+    const sequences = world.sim.pushes.filter((p) => p.userId === '313').map((p) => p.body.sequence);
+    assert.equal(sequences.length, 3);
+    assert.deepEqual(
+      [...sequences].sort((a, b) => a - b),
+      sequences,
+    );
+    assert.equal(new Set(sequences).size, 3);
+  });
+
+  it('forgets a reserved body when PHONE-LiNK gives an answer it cannot name, so the next run pushes it', async () => {
+    await seed(world, '314', [anAppointment()]);
+    world.setNow(utc('2026-11-24T09:00:00Z'));
+    world.sim.setFault({ status: 400 }, 1);
+    await assert.rejects(recalc(world, { userId: '314', reason: 'scan' }), { code: 'phonelink.protocol' });
+    assert.equal((await world.deps.presence.get('314'))?.lastPushed, null);
+    assert.equal(await recalc(world, { userId: '314', reason: 'scan' }), 'pushed');
+    assert.equal(world.sim.presenceOf('314')?.availability, 'Meeting');
   });
 
   it('does nothing for a user whose calendar was never read', async () => {
