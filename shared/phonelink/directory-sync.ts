@@ -22,6 +22,11 @@ export interface DirectorySyncResult {
    * removed), and the previous record of users whose email changed: unsubscribe these.
    */
   readonly removed: readonly UserRecord[];
+  /**
+   * Integrated users who were not before under this address (new, ticked again, or with a new
+   * email): the scan forgets whatever was kept of them, so nothing is stored for them yet.
+   */
+  readonly joined: readonly UserRecord[];
   /** Every PHONE-LiNK user, integrated or not, as stored. */
   readonly all: readonly UserRecord[];
 }
@@ -45,15 +50,21 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
 
   const integrated = all.filter((u) => u.integrated);
   const nowById = new Map(integrated.map((u) => [u.id, u]));
+  const sameAddress = (a: UserRecord, b: UserRecord) => a.email?.toLowerCase() === b.email?.toLowerCase();
   const removed = before.filter((old) => {
     if (!old.integrated) return false;
     const current = nowById.get(old.id);
-    return current === undefined || current.email?.toLowerCase() !== old.email?.toLowerCase();
+    return current === undefined || !sameAddress(current, old);
+  });
+  const kept = new Map(before.filter((old) => old.integrated).map((old) => [old.id, old]));
+  const joined = integrated.filter((user) => {
+    const old = kept.get(user.id);
+    return old === undefined || !sameAddress(user, old);
   });
   await deps.log.write(
     `PHONE-LiNK users: ${all.length}, integrated: ${integrated.length}, skipped: ${all.length - integrated.length}`,
   );
-  return { integrated, removed, all };
+  return { integrated, removed, joined, all };
 }
 
 async function listUsers(deps: DirectorySyncDeps) {

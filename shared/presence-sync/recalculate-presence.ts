@@ -57,6 +57,12 @@ export type RecalculateOutcome =
 export interface KnownInputs {
   readonly userName: string;
   readonly calendar: StoredCalendar;
+  /**
+   * The caller has just created the user's first calendar record, so no presence record is
+   * expected: the first round writes one without reading (if one exists after all, that write
+   * fails and the next round reads it).
+   */
+  readonly presenceAbsent?: boolean;
 }
 
 export interface RecalculateOptions {
@@ -119,16 +125,19 @@ async function recalculate(
   const unconfirmed = options.unconfirmed === true || message.unconfirmed === true;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const given = round === 0 ? options.known : undefined;
+    const assumed = given?.presenceAbsent === true;
     const [user, calendar, stored] = await Promise.all([
       given === undefined ? deps.users.get(userId) : { integrated: true, name: given.userName },
       given === undefined ? deps.calendars.get(userId) : given.calendar,
-      deps.presence.get(userId),
+      assumed ? null : deps.presence.get(userId),
     ]);
     const record = stored ?? freshPresenceRecord(userId);
     const now = deps.now();
 
     if (user === null || !user.integrated || !(await deps.integrationEnabled())) {
       const idle = user?.integrated ? 'integration-off' : 'not-managed';
+      // An assumed record proves nothing: read the real one.
+      if (assumed) continue;
       // No wake-up stays on record, so the next recalculation schedules one afresh.
       if (record.wakeAt === null || record.etag === null) return idle;
       if (await deps.presence.save({ ...record, wakeAt: null })) return idle;

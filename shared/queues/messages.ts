@@ -26,7 +26,14 @@ export const calendarSyncMessage = z.object({
    * each user up again (a scan of 10,000 users saves 10,000 storage reads).
    */
   mailboxes: z
-    .array(z.object({ userId: z.string().min(1), email: z.string().min(1) }))
+    .array(
+      z.object({
+        userId: z.string().min(1),
+        email: z.string().min(1),
+        /** The user joined the integration in this scan: nothing is stored for them yet. */
+        joined: z.boolean().optional(),
+      }),
+    )
     .max(20)
     .optional(),
   /**

@@ -67,6 +67,11 @@ export interface CalendarRead {
   readonly because: string;
   readonly calendar?: { readonly window: CalendarWindow; readonly appointments: readonly Appointment[] };
   readonly outOfOffice?: { readonly outOfOffice: OutOfOffice; readonly timeZone: string };
+  /**
+   * Nothing is stored for the user, as far as the caller knows (they joined the integration just
+   * now): the write creates the record without reading first, and reads only if one exists.
+   */
+  readonly firstRead?: boolean;
 }
 
 /** What saveRead did. */
@@ -76,6 +81,8 @@ export type SavedRead =
       readonly taken: true;
       /** The out-of-office setting stored once the write was made (this read's or the one there), null when none was ever read. */
       readonly outOfOffice: { readonly outOfOffice: OutOfOffice; readonly timeZone: string } | null;
+      /** This write made the user's first record (none existed). */
+      readonly created: boolean;
     };
 
 /** The wire body of SPEC §4 without `sequence`. */

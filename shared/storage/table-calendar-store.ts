@@ -129,7 +129,9 @@ export class TableCalendarStore implements CalendarStore {
     if (parts.length > MAX_CHUNKS_IN_TRANSACTION) return this.#saveApart(userId, read, generation, parts);
     const client = await this.#table.client();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const row = await this.#table.getOrNull(partitionKey, META);
+      // A user's first read creates the row unread; if it exists after all, the create fails and the next attempt reads.
+      const row =
+        attempt === 0 && read.firstRead === true ? null : await this.#table.getOrNull(partitionKey, META);
       const current = row === null ? null : metaRow.parse(row);
       const calendar = takesCalendar(current, read)
         ? {
@@ -138,7 +140,7 @@ export class TableCalendarStore implements CalendarStore {
           }
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
-      const saved = savedRead(read, calendar, oof, row, current);
+      const saved = savedRead(read, calendar, oof, row, current, current === null);
       if (calendar === null && oof === null) return saved;
       const entity = { partitionKey, rowKey: META, userId, ...calendar, ...oof, lastError: NO_ERROR };
       const replaced = calendar === null ? [] : generationKeys(current);
@@ -184,7 +186,7 @@ export class TableCalendarStore implements CalendarStore {
         : null;
       const oof = takesOutOfOffice(current, read) ? outOfOfficeProperties(read) : null;
       // The long way reads no out-of-office setting it did not bring.
-      saved = savedRead(read, calendar, oof, null, null);
+      saved = savedRead(read, calendar, oof, null, null, current === null);
       return calendar === null && oof === null ? null : { ...calendar, ...oof, lastError: NO_ERROR };
     });
     if (read.calendar === undefined) return saved;
@@ -348,17 +350,19 @@ function savedRead(
   outOfOffice: object | null,
   row: Readonly<Record<string, unknown>> | null,
   current: Meta | null,
+  created: boolean,
 ): SavedRead {
   const taken =
     (read.calendar === undefined || calendar !== null) &&
     (read.outOfOffice === undefined || outOfOffice !== null);
   if (!taken) return { taken };
-  if (read.outOfOffice !== undefined) return { taken, outOfOffice: read.outOfOffice };
+  if (read.outOfOffice !== undefined) return { taken, outOfOffice: read.outOfOffice, created };
   const stored =
     row === null || current?.outOfOfficeReadAt == null ? undefined : parseJson(readChunked(row, 'oof'));
   const setting = outOfOfficeRecord.safeParse(stored);
   return {
     taken,
+    created,
     outOfOffice:
       setting.success && current !== null
         ? { outOfOffice: setting.data, timeZone: current.timeZone ?? 'UTC' }

@@ -170,7 +170,7 @@ async function recalculateChanged(
       try {
         await recalculate(
           user.mailbox.userId,
-          { userName: user.name, calendar: outcome.calendar },
+          { userName: user.name, calendar: outcome.calendar, presenceAbsent: outcome.created },
           message.notifiedAt,
           redelivered,
         );
@@ -200,7 +200,7 @@ async function loadUsers(
   message: CalendarSyncMessage,
   options: { readonly withStored: boolean; readonly withSubscription: boolean },
 ): Promise<UserState[]> {
-  const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox.email]));
+  const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox]));
   const listed =
     message.subscriptions === undefined
       ? null
@@ -208,7 +208,8 @@ async function loadUsers(
   const loaded = await Promise.all(
     [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
       const given = known.get(userId);
-      const user = given === undefined ? await integratedUser(deps, userId) : { email: given, name: given };
+      const user =
+        given === undefined ? await integratedUser(deps, userId) : { email: given.email, name: given.email };
       if (user === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
@@ -218,7 +219,13 @@ async function loadUsers(
             ? (listed.get(userId) ?? null)
             : deps.subscriptions.getByUser(userId),
       ]);
-      return { mailbox: { userId, email: user.email }, name: user.name, stored, subscription };
+      return {
+        mailbox: { userId, email: user.email },
+        name: user.name,
+        stored,
+        subscription,
+        joined: given?.joined === true,
+      };
     }),
   );
   return loaded.filter((user) => user !== null);

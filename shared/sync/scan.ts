@@ -12,6 +12,7 @@ export interface ScanDeps {
   readonly syncDirectory: () => Promise<{
     readonly integrated: readonly UserRecord[];
     readonly removed: readonly UserRecord[];
+    readonly joined: readonly UserRecord[];
   }>;
   readonly subscriptions: SubscriptionStore;
   readonly calendars: CalendarStore;
@@ -45,13 +46,16 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
     throw error;
   }
   await deps.health?.report('exchange', { ok: true }, deps.now());
-  const { integrated, removed } = await deps.syncDirectory();
+  const { integrated, removed, joined } = await deps.syncDirectory();
 
   for (const user of removed) await forget(deps, user);
 
   const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
+  const joinedIds = new Set(joined.map((user) => user.id));
   const mailboxes = integrated.flatMap((user) =>
-    user.email === null ? [] : [{ userId: user.id, email: user.email }],
+    user.email === null
+      ? []
+      : [{ userId: user.id, email: user.email, ...(joinedIds.has(user.id) ? { joined: true } : {}) }],
   );
   // One listing instead of a read per user in the jobs.
   const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));

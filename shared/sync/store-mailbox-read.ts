@@ -21,6 +21,8 @@ export interface UserState {
   readonly name: string;
   readonly stored: StoredCalendar | null;
   readonly subscription: CalendarSubscription | null;
+  /** Joined the integration in the scan that sent this job: nothing is stored for them yet. */
+  readonly joined: boolean;
 }
 
 export interface StoreDeps {
@@ -34,6 +36,8 @@ export interface StoreOutcome {
   readonly changed: boolean;
   /** What is stored for the user now, when this job knows all of it (else null). */
   readonly calendar: StoredCalendar | null;
+  /** This job stored the user's first record (so none of their presence is stored either, as a rule). */
+  readonly created: boolean;
 }
 
 /** Stores what was read for one user. */
@@ -89,6 +93,7 @@ export async function storeUser(
       because: read.because,
       ...(calendar === undefined ? {} : { calendar }),
       ...(outOfOffice === undefined ? {} : { outOfOffice }),
+      ...(user.joined ? { firstRead: true } : {}),
     });
   }
 
@@ -102,7 +107,7 @@ export async function storeUser(
   await writeLines(deps.log, errors, 'error');
   if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
   const known = errors.length === 0 ? storedAfter(user, read, calendar, saved) : null;
-  return { changed, calendar: known };
+  return { changed, calendar: known, created: saved?.taken === true && saved.created };
 }
 
 /**

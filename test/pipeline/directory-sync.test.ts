@@ -35,6 +35,10 @@ describe('§4 user directory sync', () => {
       ['201', '206'],
     );
     assert.deepEqual(result.removed, []);
+    assert.deepEqual(
+      result.joined.map((u) => u.id),
+      ['201', '206'],
+    );
     const lines = await world.logLines();
     for (const [name, id] of [
       ['Bob Jones', '202'],
@@ -67,6 +71,15 @@ describe('§4 user directory sync', () => {
       ],
     );
     assert.equal(await world.deps.users.get('206'), null);
+    // Joined: Eve (ticked now) and Ann under her new address; nothing is kept for either.
+    assert.deepEqual(
+      result.joined.map((u) => [u.id, u.email]),
+      [
+        ['201', 'ann.smith@contoso.com'],
+        ['205', 'eve@contoso.com'],
+      ],
+    );
+    assert.deepEqual((await sync()).joined, []);
   });
 
   it('leaves the stored directory alone when PHONE-LiNK cannot be read, and says it is unreachable', async () => {

@@ -7,22 +7,7 @@ import { anAppointment, aPresenceBody, aSimUser, aUserRecord, utc } from '../sup
 import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world.ts';
 import { storeReadCalendar } from './support/stored-calendar.ts';
 
-const IDS = [
-  '301',
-  '302',
-  '303',
-  '304',
-  '305',
-  '306',
-  '307',
-  '308',
-  '309',
-  '310',
-  '311',
-  '312',
-  '313',
-  '314',
-];
+const IDS = Array.from({ length: 15 }, (_, i) => String(301 + i));
 let readAt = utc('2026-11-24T07:00:00Z');
 
 async function seed(world: PipelineWorld, userId: string, appointments: readonly Appointment[]) {
@@ -295,6 +280,27 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal((await world.deps.presence.get('314'))?.lastPushed, null);
     assert.equal(await recalc(world, { userId: '314', reason: 'scan' }), 'pushed');
     assert.equal(world.sim.presenceOf('314')?.availability, 'Meeting');
+  });
+
+  it('reads the presence record after all when one exists for a user assumed to have none', async () => {
+    await seed(world, '315', [anAppointment({ start: utc('2026-11-24T09:00:00Z') })]);
+    world.setNow(utc('2026-11-24T08:00:00Z'));
+    assert.equal(await recalc(world, { userId: '315', reason: 'scan' }), 'pushed');
+    const before = await world.deps.presence.get('315');
+    await seed(world, '315', [
+      anAppointment({ start: utc('2026-11-24T07:30:00Z'), end: utc('2026-11-24T08:30:00Z') }),
+    ]);
+    const calendar = (await world.deps.calendars.get('315')) ?? assert.fail('not stored');
+    const message = presenceMessage.parse({ userId: '315', reason: 'calendar-changed' });
+    const known = { userName: 'User 315', calendar, presenceAbsent: true };
+    assert.equal(await recalculatePresence(world.deps, message, { known }), 'pushed');
+    const after = await world.deps.presence.get('315');
+    assert.ok((after?.sequence ?? 0) > (before?.sequence ?? Number.POSITIVE_INFINITY));
+    assert.equal(world.sim.presenceOf('315')?.availability, 'Meeting');
+    // The record names the new transition (the failed first round may have queued it once more: a duplicate, never a gap).
+    assert.equal(after?.wakeAt, utc('2026-11-24T08:30:00Z'));
+    const instants = wakeUpsFor(world, '315').map((w) => presenceMessage.parse(w.message).wakeAt);
+    assert.deepEqual([...new Set(instants)], [utc('2026-11-24T09:00:00Z'), utc('2026-11-24T08:30:00Z')]);
   });
 
   it('does nothing for a user whose calendar was never read', async () => {
