@@ -1,4 +1,5 @@
 import type { Instant } from '../presence/model.ts';
+import { GroupedSend } from '../queues/grouped-send.ts';
 import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
 
 /** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
@@ -35,9 +36,10 @@ export class CalendarSyncRequests {
         } satisfies CalendarSyncMessage,
         COALESCE_SECONDS,
       );
+    const options = { maxPerMessage: USERS_PER_JOB, maxInFlight: MAX_SENDS_IN_FLIGHT };
     this.#groups = {
-      notification: new GroupedSend(send('notification')),
-      resync: new GroupedSend(send('resync')),
+      notification: new GroupedSend(send('notification'), options),
+      resync: new GroupedSend(send('resync'), options),
     };
   }
 
@@ -60,56 +62,5 @@ export class CalendarSyncRequests {
   #prune(now: Instant): void {
     if (this.#pending.size < 10_000) return;
     for (const [id, visibleAt] of this.#pending) if (visibleAt <= now) this.#pending.delete(id);
-  }
-}
-
-/** Group commit of user ids into messages of up to 20. */
-class GroupedSend {
-  readonly #send: (userIds: readonly string[]) => Promise<void>;
-  #open: {
-    readonly userIds: Set<string>;
-    readonly done: Promise<void>;
-    settle: (error?: unknown) => void;
-  } | null = null;
-  #inFlight = 0;
-
-  constructor(send: (userIds: readonly string[]) => Promise<void>) {
-    this.#send = send;
-  }
-
-  add(userIds: readonly string[]): Promise<void> {
-    let group = this.#open;
-    if (group === null) {
-      let settle: (error?: unknown) => void = () => undefined;
-      const done = new Promise<void>((resolve, reject) => {
-        settle = (error) => (error === undefined ? resolve() : reject(error));
-      });
-      group = { userIds: new Set(), done, settle };
-      this.#open = group;
-      // Callers in the same turn of the event loop join before it goes.
-      if (this.#inFlight < MAX_SENDS_IN_FLIGHT) setImmediate(() => this.#flush());
-    }
-    for (const id of userIds) group.userIds.add(id);
-    return group.done;
-  }
-
-  #flush(): void {
-    const group = this.#open;
-    if (group === null) return;
-    this.#open = null;
-    this.#inFlight += 1;
-    const ids = [...group.userIds];
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < ids.length; i += USERS_PER_JOB)
-      sends.push(this.#send(ids.slice(i, i + USERS_PER_JOB)));
-    Promise.all(sends)
-      .then(
-        () => group.settle(),
-        (error: unknown) => group.settle(error ?? new Error('queue send failed')),
-      )
-      .finally(() => {
-        this.#inFlight -= 1;
-        if (this.#open !== null && this.#inFlight < MAX_SENDS_IN_FLIGHT) this.#flush();
-      });
   }
 }

@@ -7,9 +7,11 @@ import {
   presenceGroupMessage,
   presenceMessage,
   QUEUES,
+  type WorkQueues,
 } from '../queues/messages.ts';
 import { deliveryCount, isRedelivery } from '../runtime/delivery-count.ts';
 import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
+import { GroupedWakeUps } from './wake-ups.ts';
 
 export function recalculateDeps(services: Services): RecalculatePresenceDeps {
   return {
@@ -24,7 +26,19 @@ export function recalculateDeps(services: Services): RecalculatePresenceDeps {
     // The services follow settings changed on the admin page.
     integrationEnabled: () => services.settings.integrationEnabled,
     now: Date.now,
+    wakeUps: wakeUpsOf(services.queues),
   };
+}
+
+const wakeUps = new WeakMap<WorkQueues, GroupedWakeUps>();
+/** One per process (per queue client): users scheduled at about the same time share messages. */
+function wakeUpsOf(queues: WorkQueues): GroupedWakeUps {
+  let found = wakeUps.get(queues);
+  if (found === undefined) {
+    found = new GroupedWakeUps(queues, Date.now);
+    wakeUps.set(queues, found);
+  }
+  return found;
 }
 
 /**
@@ -93,6 +107,7 @@ async function handleGroup(
 function alone(group: PresenceGroupMessage) {
   return {
     reason: group.reason,
+    ...(group.wakeAt === undefined ? {} : { wakeAt: group.wakeAt }),
     ...(group.notifiedAt === undefined ? {} : { notifiedAt: group.notifiedAt }),
     ...(group.unconfirmed === undefined ? {} : { unconfirmed: group.unconfirmed }),
   };

@@ -18,6 +18,7 @@ import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import type { PhonelinkHealth } from './phonelink-health.ts';
 import { freshPresenceRecord, nextSequence, presenceInputOf } from './presence-input.ts';
 import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
+import { delaySecondsUntil, singleWakeUps, type WakeUps } from './wake-ups.ts';
 
 export interface RecalculatePresenceDeps {
   readonly users: UserStore;
@@ -35,6 +36,8 @@ export interface RecalculatePresenceDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Where pushes are counted; by default the process's (a no-op without a connection string). */
   readonly telemetry?: Telemetry;
+  /** How wake-ups are queued; by default one message per user. */
+  readonly wakeUps?: WakeUps;
 }
 
 export type RecalculateOutcome =
@@ -162,11 +165,7 @@ async function recalculate(
 
     if (wakeAt !== record.wakeAt && wakeAt !== null) {
       // Sent before the record names it: a crash in between leaves a duplicate, never a gap.
-      await deps.queues.send(
-        QUEUES.presence,
-        { userId, reason: 'transition', wakeAt },
-        delaySecondsUntil(wakeAt, now),
-      );
+      await (deps.wakeUps ?? singleWakeUps(deps.queues, deps.now)).schedule(userId, wakeAt);
     }
     // Administrators read when the last change notice arrived ("why is my status wrong?"), so a
     // newer notice is worth its one write even when nothing else changed.
@@ -298,15 +297,6 @@ async function updateRecord(
 function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
   if (until === null) return null;
   return Math.min(until, now + MAX_DELAY_SECONDS * 1000);
-}
-
-/**
- * Whole seconds (the queue's unit), rounded down: the message becomes visible at most a second
- * before its instant and the worker waits out the rest, so a transition lands within the poll
- * interval, not a rounding second later.
- */
-function delaySecondsUntil(at: Instant, now: Instant): number {
-  return Math.min(Math.max(0, Math.floor((at - now) / 1000)), MAX_DELAY_SECONDS);
 }
 
 function latest(known: Instant | null, notifiedAt: Instant | undefined): Instant | null {

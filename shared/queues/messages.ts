@@ -60,18 +60,26 @@ export const presenceMessage = z.object({
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
 /**
- * The users of one calendar-sync job whose calendars changed, in one message: one queue write,
- * read and delete instead of one per user. The worker recalculates each as a `calendar-changed`
- * presence message; a user whose recalculation fails goes back on the queue on their own.
+ * Several users in one message: one queue write, read and delete instead of one per user. The
+ * users of one calendar-sync job whose calendars changed (`calendar-changed`), or users whose
+ * next transition is the same instant (`transition` with `wakeAt`). The worker recalculates each
+ * as a presence message of their own; a user whose recalculation fails goes back on the queue alone.
  */
-export const presenceGroupMessage = z.object({
-  userIds: z.array(z.string().min(1)).min(1).max(20),
-  reason: z.literal('calendar-changed'),
-  /** The calendar-sync message's `notifiedAt`, handed on to each user's recalculation. */
-  notifiedAt: z.number().int().optional(),
-  /** As a presence message's: the users' recalculations failed after they may have reserved a push. */
-  unconfirmed: z.boolean().optional(),
-});
+export const presenceGroupMessage = z
+  .object({
+    userIds: z.array(z.string().min(1)).min(1).max(20),
+    reason: z.enum(['calendar-changed', 'transition']),
+    /** For 'transition': the instant of the wake-up (epoch ms). */
+    wakeAt: z.number().int().optional(),
+    /** The calendar-sync message's `notifiedAt`, handed on to each user's recalculation. */
+    notifiedAt: z.number().int().optional(),
+    /** As a presence message's: the users' recalculations failed after they may have reserved a push. */
+    unconfirmed: z.boolean().optional(),
+  })
+  .refine((group) => (group.reason === 'transition') === (group.wakeAt !== undefined), {
+    message: 'a transition group names its wakeAt, and only it',
+    path: ['wakeAt'],
+  });
 export type PresenceGroupMessage = z.infer<typeof presenceGroupMessage>;
 
 export const scanMessage = z.object({

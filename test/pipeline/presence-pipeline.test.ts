@@ -118,24 +118,30 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
     assert.ok((await pipeline.logLines()).some((l) => l.startsWith('Stopped managing user User 504 (504)')));
   });
 
-  it('recalculates every user of a grouped message, as calendar sync sends them', async () => {
-    const start = wholeSecondIn(60_000);
+  it('recalculates every user of a grouped message, and wakes users of one instant together on time', async () => {
+    const start = wholeSecondIn(4000);
+    const end = start + 60_000;
     for (const userId of ['507', '508']) {
       const readAt = Date.now();
-      await storeReadCalendar(pipeline.services, userId, [anAppointment({ start, end: start + 60_000 })], {
+      await storeReadCalendar(pipeline.services, userId, [anAppointment({ start, end })], {
         readAt,
         window: { start: readAt - 3600_000, end: readAt + 7 * 24 * 3600_000 },
       });
     }
+    // As calendar sync hands them on: recalculated together, their wake-ups for `start` share a message.
     await pipeline.queues.send(QUEUES.presence, { userIds: ['507', '508'], reason: 'calendar-changed' });
     for (const userId of ['507', '508']) {
       const pushes = await eventually(
-        `the push of user ${userId}`,
+        `the meeting push of user ${userId}`,
         () => pushesOf(pipeline, userId),
-        (p) => p.length >= 1,
-        10_000,
+        (p) => p.length >= 2,
+        15_000,
       );
-      assert.deepEqual(shown(pushes), [['Available', null, toIsoSeconds(start)]]);
+      assert.deepEqual(shown(pushes), [
+        ['Available', null, toIsoSeconds(start)],
+        ['Meeting', 'Design review', toIsoSeconds(end)],
+      ]);
+      assert.ok((pushes[1]?.at ?? 0) >= start, 'the meeting push is not early');
     }
   });
 
