@@ -8,6 +8,7 @@ import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
 import { TableAdminLog } from '../log/table-admin-log.ts';
+import { ClientStates } from '../notifications/client-states.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
 import type { WorkQueues } from '../queues/messages.ts';
@@ -23,6 +24,7 @@ import type {
 } from '../storage/stores.ts';
 import { Table } from '../storage/table.ts';
 import { TableCalendarStore } from '../storage/table-calendar-store.ts';
+import { tableClientStateKey } from '../storage/table-client-state-key.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
@@ -53,6 +55,8 @@ export interface Services {
   readonly phonelink: PhonelinkClient;
   /** The PHONE-LiNK connection as the presence worker sees it: reported to `health`, logged once per change. */
   readonly phonelinkHealth: PhonelinkHealth;
+  /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
+  readonly clientStates: ClientStates;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -91,9 +95,11 @@ const FACTORIES: Factories = {
   logReader: (c) => adminLog(c),
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
-  calendarSource: (c) => createCalendarSource(c.settings),
+  calendarSource: (c) =>
+    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
+  clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

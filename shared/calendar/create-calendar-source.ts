@@ -5,11 +5,15 @@ import { GraphCalendarSource } from './graph/graph-calendar-source.ts';
 import { createGraphConnection } from './graph/graph-client.ts';
 
 /** The one place that knows which Exchange adapter CALENDAR_SOURCE selects. */
-export function createCalendarSource(settings: Settings): CalendarSource {
+export function createCalendarSource(
+  settings: Settings,
+  options: { readonly clientState?: (userId: string) => Promise<string> } = {},
+): CalendarSource {
   switch (settings.calendarSource) {
     case 'graph':
       return new GraphCalendarSource(createGraphConnection(settings.graph), {
         callbackUrl: settings.callbackUrl,
+        ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
       });
     case 'ews':
       return createEwsCalendarSource(settings);

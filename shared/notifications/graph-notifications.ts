@@ -6,6 +6,7 @@ import type { Instant } from '../presence/model.ts';
 import type { WorkQueues } from '../queues/messages.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 import { CalendarSyncRequests } from './calendar-sync-requests.ts';
+import type { ClientStates } from './client-states.ts';
 import {
   changeNotifications,
   lifecycleEventOf,
@@ -22,6 +23,8 @@ import {
 
 export interface GraphWebhookDeps {
   readonly subscriptions: SubscriptionStore;
+  /** Signed clientStates name their user: such a notice needs no subscription read. */
+  readonly clientStates?: ClientStates;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
   readonly now: () => Instant;
@@ -34,7 +37,8 @@ const IGNORED_LOG_EVERY_MS = 60_000;
 
 /**
  * SPEC §5's Graph routes: the handshake, change notifications and lifecycle notifications.
- * They validate, check each notice's clientState in constant time against its subscription,
+ * They validate, check each notice's clientState in constant time (a signed one names its user,
+ * see client-states.ts; any other, and every lifecycle notice, against its stored subscription),
  * queue calendar-sync jobs and answer without calling Exchange. Notices with an unknown
  * subscription or a wrong clientState are ignored (counted in the log, at most once a minute).
  */
@@ -69,14 +73,10 @@ export class GraphWebhook {
     const parsed = changeNotifications.safeParse(body.value);
     if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
     const now = this.#deps.now();
-    const subscriptions = await Promise.all(
-      parsed.data.value.map((notice) =>
-        this.#authentic(notice.subscriptionId, notice.clientState ?? null, now),
-      ),
+    const users = await Promise.all(
+      parsed.data.value.map((notice) => this.#userOf(notice.subscriptionId, notice.clientState ?? null, now)),
     );
-    const userIds = new Set(
-      subscriptions.flatMap((subscription) => (subscription === null ? [] : [subscription.userId])),
-    );
+    const userIds = new Set(users.flatMap((userId) => (userId === null ? [] : [userId])));
     return this.#enqueue([...userIds], now, 'notification');
   }
 
@@ -105,6 +105,17 @@ export class GraphWebhook {
     return this.#enqueue([...resync], now, 'resync');
   }
 
+  /** The user a change notice is for, when it is authentic. */
+  async #userOf(subscriptionId: string, clientState: string | null, now: Instant): Promise<string | null> {
+    const check =
+      clientState === null || this.#deps.clientStates === undefined
+        ? null
+        : await this.#deps.clientStates.check(clientState);
+    if (check?.kind === 'signed') return check.userId;
+    if (check?.kind === 'forged') return this.#ignore(now);
+    return (await this.#authentic(subscriptionId, clientState, now))?.userId ?? null;
+  }
+
   async #authentic(
     subscriptionId: string,
     clientState: string | null,
@@ -114,6 +125,11 @@ export class GraphWebhook {
     if (subscription !== null && clientState !== null && subscription.clientState !== null) {
       if (sameSecret(clientState, subscription.clientState)) return subscription;
     }
+    return this.#ignore(now);
+  }
+
+  /** Counts an ignored notice, logged at most once a minute. */
+  async #ignore(now: Instant): Promise<null> {
     this.#ignored += 1;
     if (now - this.#ignoredLoggedAt >= IGNORED_LOG_EVERY_MS) {
       this.#ignoredLoggedAt = now;

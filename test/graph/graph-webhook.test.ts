@@ -4,6 +4,7 @@ import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { Secret } from '../../shared/config/secret.ts';
 import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
+import { ClientStates } from '../../shared/notifications/client-states.ts';
 import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
 import { MAX_BODY_BYTES, type WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
 import { calendarSyncMessage, QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
@@ -143,6 +144,43 @@ describe('§5 Graph webhook', () => {
     it('does not let one user’s clientState open another user’s subscription', async () => {
       await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-bob' })] }));
       assert.equal(queues.sent.length, 0);
+    });
+
+    it('takes a signed clientState as proof of its user, with no subscription read', async () => {
+      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
+      const signed = await clientStates.mint('301');
+      assert.ok(signed.length <= 128);
+      const notFound: TableSubscriptionStore['getById'] = async () => assert.fail('no read expected');
+      webhook = new GraphWebhook({
+        subscriptions: Object.assign(Object.create(subscriptions), { getById: notFound }),
+        clientStates,
+        queues,
+        log,
+        now: () => now,
+      });
+      const answer = await webhook.notifications(
+        json({ value: [aNotice({ subscriptionId: 'sub-unknown-to-storage', clientState: signed })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['301']);
+    });
+
+    it('ignores a signed clientState that was altered, or signed under another key', async () => {
+      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
+      const other = new ClientStates(async () => Buffer.alloc(32, 8));
+      const signed = await clientStates.mint('301');
+      const [version, , nonce, mac] = signed.split('.');
+      const otherUser = `${version}.${Buffer.from('302').toString('base64url')}.${nonce}.${mac}`;
+      webhook = new GraphWebhook({ subscriptions, clientStates, queues, log, now: () => now });
+      for (const clientState of [otherUser, `${signed.slice(0, -2)}AA`, await other.mint('301')]) {
+        assert.equal((await clientStates.check(clientState)).kind, 'forged');
+        const answer = await webhook.notifications(json({ value: [aNotice({ clientState })] }));
+        assert.equal(answer.status, 202);
+      }
+      assert.equal(queues.sent.length, 0);
+      // A clientState of the old random kind is still checked against its subscription.
+      await webhook.notifications(json({ value: [aNotice()] }));
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['201']);
     });
 
     it('coalesces a burst for one user into one re-read', async () => {

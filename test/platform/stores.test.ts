@@ -262,6 +262,18 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     assert.deepEqual(await services.subscriptions.getById('sub-403'), subscription('sub-403', '403'));
   });
 
+  it('makes one clientState key for the deployment, whichever processes ask first', async () => {
+    // Two processes (two service sets over the same storage) asking at once.
+    const others = createServices(loadSettings({ AzureWebJobsStorage: connectionString }));
+    const [signed, alsoSigned] = await Promise.all([
+      services.clientStates.mint('201'),
+      others.clientStates.mint('202'),
+    ]);
+    assert.deepEqual(await others.clientStates.check(signed), { kind: 'signed', userId: '201' });
+    assert.deepEqual(await services.clientStates.check(alsoSigned), { kind: 'signed', userId: '202' });
+    assert.deepEqual(await services.runtimeSettings.get(), {});
+  });
+
   it('merges runtime settings', async () => {
     await services.runtimeSettings.put({ INTEGRATION_ENABLED: false, SCAN_WINDOW_DAYS: 14 });
     await services.runtimeSettings.put({ TENTATIVE_AS: 'Available' });

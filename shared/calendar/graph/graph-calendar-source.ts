@@ -31,6 +31,8 @@ export interface GraphSourceOptions {
   /** CALLBACK_URL: notification URLs are derived from it. */
   readonly callbackUrl: URL | null;
   readonly now?: () => number;
+  /** A new subscription's clientState for a user; by default random (the webhook then looks it up). */
+  readonly clientState?: (userId: string) => Promise<string>;
 }
 
 /** Exchange Online through Microsoft Graph (SPEC §1), batched 20 requests per $batch. */
@@ -40,12 +42,14 @@ export class GraphCalendarSource implements CalendarSource {
   readonly #batcher: GraphBatcher;
   readonly #callbackUrl: URL | null;
   readonly #now: () => number;
+  readonly #clientState: (userId: string) => Promise<string>;
 
   constructor(connection: GraphConnection, options: GraphSourceOptions) {
     this.#connection = connection;
     this.#batcher = new GraphBatcher(connection.client, new MailboxGate(4));
     this.#callbackUrl = options.callbackUrl;
     this.#now = options.now ?? Date.now;
+    this.#clientState = options.clientState ?? (() => Promise.resolve(newClientState()));
   }
 
   /** $batch round trips so far (the bench's "round trips per user"). */
@@ -193,7 +197,12 @@ export class GraphCalendarSource implements CalendarSource {
         for (const request of creations) results.set(request.mailbox.userId, fail(error));
         return results;
       }
-      const clientStates = new Map(creations.map((request) => [request.mailbox.userId, newClientState()]));
+      const mint = this.#clientState;
+      const clientStates = new Map(
+        await Promise.all(
+          creations.map(async ({ mailbox }) => [mailbox.userId, await mint(mailbox.userId)] as const),
+        ),
+      );
       const answers = await this.#batcher.run(
         creations.map(({ mailbox }) => ({
           id: mailbox.userId,
