@@ -4,6 +4,7 @@ import https from 'node:https';
 import { z } from 'zod';
 import { escapeXml, parseXml } from '../../../shared/xml/safe-xml.ts';
 import { NS } from '../../../shared/xml/xml-schemas.ts';
+import { keepAliveAgents } from '../keep-alive-agents.ts';
 import type { MailboxChange, Mailboxes, SimUser } from '../mailboxes.ts';
 
 /**
@@ -87,8 +88,7 @@ export class EwsPush {
   readonly #timeoutMs: number;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #deliveries: PushDelivery[] = [];
-  readonly #httpAgent = new http.Agent({ keepAlive: true });
-  readonly #httpsAgent = new https.Agent({ keepAlive: true });
+  readonly #agents = keepAliveAgents();
   readonly #stopListening: () => void;
   #closed = false;
 
@@ -151,8 +151,8 @@ export class EwsPush {
     this.#closed = true;
     this.#stopListening();
     for (const subscription of this.#subscriptions.values()) this.#drop(subscription);
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 
   #onChange(change: MailboxChange): void {
@@ -267,7 +267,7 @@ export class EwsPush {
         url,
         {
           method: 'POST',
-          agent: secure ? this.#httpsAgent : this.#httpAgent,
+          agent: secure ? this.#agents.https : this.#agents.http,
           headers: { 'content-type': 'text/xml; charset=utf-8', 'content-length': String(payload.length) },
           timeout: this.#timeoutMs,
         },

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { keepAliveAgents } from '../keep-alive-agents.ts';
 
 /**
  * Delivers Graph's outbound calls to the app's callback: validation handshakes, change and
@@ -78,8 +79,7 @@ export class Notifier {
   readonly #listeners = new Set<(record: DeliveryRecord) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  readonly #httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly #agents = keepAliveAgents(64);
   #stopped = false;
   #dropped = 0;
 
@@ -156,8 +156,8 @@ export class Notifier {
     for (const timer of [...this.#timers, ...this.#penalties]) clearTimeout(timer);
     this.#timers.clear();
     this.#penalties.clear();
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 
   /** Graph's verdict on an endpoint, from its last 100 change notifications. */
@@ -261,7 +261,7 @@ export class Notifier {
         url,
         {
           method: 'POST',
-          agent: secure ? this.#httpsAgent : this.#httpAgent,
+          agent: secure ? this.#agents.https : this.#agents.http,
           headers: {
             'content-type': contentType,
             'content-length': Buffer.byteLength(body),
