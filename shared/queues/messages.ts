@@ -42,6 +42,8 @@ export const calendarSyncMessage = z.object({
    * and then recreated; the replaced one expires unrenewed.
    */
   subscriptions: z.array(subscriptionRecord).max(20).optional(),
+  /** Earlier tries of these users' reads, which Exchange throttled or did not answer (none when absent). */
+  attempt: z.number().int().min(0).optional(),
 });
 export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
 

@@ -16,7 +16,8 @@ import {
   type WorkQueues,
 } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
-import { type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
+import { readAgainLater } from './calendar-sync-retry.ts';
+import { isTransient, type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
 import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
 
 export interface CalendarSyncDeps {
@@ -44,15 +45,15 @@ export interface CalendarSyncDeps {
 
 /** Reasons an administrator expects to see in the log line by line (SPEC §6); the hourly refresh stays quiet. */
 const LOGGED_REASONS: ReadonlySet<CalendarSyncMessage['reason']> = new Set(['scan', 'force', 'resync']);
-/** Failures worth another delivery of the message: the next try may well work. */
-const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.unreachable']);
 
 /**
  * The calendar-sync job (SPEC §2): reads the window and out-of-office of up to 20 users from
  * Exchange, stores them, creates or renews their subscriptions, and asks for a presence
  * recalculation of each user whose data changed. A user whose calendar cannot be read keeps
- * what was known, with the error shown to administrators. Throws (so the queue delivers the
- * message again) only when Exchange was throttling or unreachable.
+ * what was known, with the error shown to administrators; when Exchange was throttling or
+ * unreachable, a later job reads those users again (calendar-sync-retry.ts). A message delivered
+ * again (its first run stopped before completing) pushes its users' presence even where it
+ * looks pushed already.
  */
 export async function runCalendarSync(
   deps: CalendarSyncDeps,
@@ -144,8 +145,15 @@ export async function runCalendarSync(
   );
   await recalculateChanged(deps, message, users, outcomes, delivery.redelivered);
   await reportHealth(deps, now, failures);
-  const transient = failures.find((error) => TRANSIENT.has(error.code));
-  if (transient !== undefined) throw transient;
+  const again = users.filter((_, i) => outcomes[i]?.transient != null);
+  const cause = outcomes.find((outcome) => outcome.transient !== null)?.transient;
+  if (cause != null)
+    await readAgainLater(
+      deps,
+      message,
+      again.map((user) => user.mailbox.userId),
+      cause,
+    );
 }
 
 /**
@@ -247,9 +255,7 @@ async function reportHealth(
   failures: readonly AppError[],
 ): Promise<void> {
   if (deps.health === undefined) return;
-  const outage = failures.find(
-    (error) => TRANSIENT.has(error.code) || error.code === 'exchange.unauthorized',
-  );
+  const outage = failures.find((error) => isTransient(error) || error.code === 'exchange.unauthorized');
   await deps.health.report(
     'exchange',
     outage === undefined ? { ok: true } : { ok: false, cause: outage.message },

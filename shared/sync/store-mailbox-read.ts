@@ -38,6 +38,15 @@ export interface StoreOutcome {
   readonly calendar: StoredCalendar | null;
   /** This job stored the user's first record (so none of their presence is stored either, as a rule). */
   readonly created: boolean;
+  /** Exchange throttled or did not answer a part of this user's read: worth reading again later. */
+  readonly transient: AppError | null;
+}
+
+/** Failures worth another try: the next one may well work. */
+const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.unreachable']);
+
+export function isTransient(error: AppError): boolean {
+  return TRANSIENT.has(error.code);
 }
 
 /** Stores what was read for one user. */
@@ -56,6 +65,11 @@ export async function storeUser(
   const { mailbox, stored } = user;
   let changed = false;
   const errors: string[] = [];
+  const mine: AppError[] = [];
+  const failed = (error: AppError): void => {
+    read.failures.push(error);
+    mine.push(error);
+  };
 
   let calendar: CalendarRead['calendar'];
   if (read.calendar?.ok === true) {
@@ -63,7 +77,7 @@ export async function storeUser(
     changed ||= stored === null || !sameAppointments(stored.appointments, appointments);
     calendar = { window: syncWindow(read.now, deps.scanWindowDays), appointments };
   } else if (read.calendar?.ok === false) {
-    read.failures.push(read.calendar.error);
+    failed(read.calendar.error);
     errors.push(`Could not read the calendar of ${mailbox.email}: ${read.calendar.error.message}`);
   }
 
@@ -80,7 +94,7 @@ export async function storeUser(
       outOfOffice = { outOfOffice: setting, timeZone };
     }
   } else if (read.outOfOffice?.ok === false) {
-    read.failures.push(read.outOfOffice.error);
+    failed(read.outOfOffice.error);
     errors.push(
       `Could not get out-of-office settings for ${mailbox.email}: ${read.outOfOffice.error.message}`,
     );
@@ -98,7 +112,7 @@ export async function storeUser(
   }
 
   if (read.subscription?.ok === false) {
-    read.failures.push(read.subscription.error);
+    failed(read.subscription.error);
     errors.push(
       `Could not subscribe to availability of user ${mailbox.email}: ${read.subscription.error.message}`,
     );
@@ -107,7 +121,12 @@ export async function storeUser(
   await writeLines(deps.log, errors, 'error');
   if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
   const known = errors.length === 0 ? storedAfter(user, read, calendar, saved) : null;
-  return { changed, calendar: known, created: saved?.taken === true && saved.created };
+  return {
+    changed,
+    calendar: known,
+    created: saved?.taken === true && saved.created,
+    transient: mine.find(isTransient) ?? null,
+  };
 }
 
 /**

@@ -17,7 +17,9 @@ import {
 import { adminServicesOf } from '../../shared/admin/admin-services.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
+import type { CalendarSource } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { AppError } from '../../shared/errors.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
 import {
   calendarSyncMessage,
@@ -38,6 +40,7 @@ const HOUR = 3_600_000;
 /** Real Storage queues; what the use cases send is kept so the test can hand it to the next use case. */
 class RememberingQueues implements WorkQueues {
   readonly sent: { queue: string; message: unknown }[] = [];
+  readonly delays: number[] = [];
   readonly #inner: WorkQueues;
   constructor(inner: WorkQueues) {
     this.#inner = inner;
@@ -45,6 +48,7 @@ class RememberingQueues implements WorkQueues {
   async send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds = 0): Promise<void> {
     await this.#inner.send(queue, message, delaySeconds);
     this.sent.push({ queue, message });
+    this.delays.push(delaySeconds);
   }
   take(queue: string): unknown[] {
     const taken = this.sent.filter((s) => s.queue === queue).map((s) => s.message);
@@ -262,6 +266,39 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     const { sequence: previous, ...previousBody } = before.at(-1)?.body ?? assert.fail('no push');
     assert.deepEqual(body, previousBody);
     assert.ok(sequence > previous);
+  });
+
+  it('reads again later only the users Exchange throttled, honouring Retry-After, and gives up after five tries', async () => {
+    const source = services.calendarSource;
+    const throttled: CalendarSource = {
+      kind: source.kind,
+      connect: (log) => source.connect(log),
+      readOutOfOffice: (mailboxes) => source.readOutOfOffice(mailboxes),
+      subscribe: (requests) => source.subscribe(requests),
+      unsubscribe: (subscription) => source.unsubscribe(subscription),
+      async readCalendars(mailboxes, window) {
+        const read = new Map(await source.readCalendars(mailboxes, window));
+        const error = new AppError('exchange.throttled', 'Microsoft Graph is throttling', {
+          retryAfterSeconds: 30,
+        });
+        read.set('202', { ok: false, error });
+        return read;
+      },
+    };
+    const deps = {
+      ...calendarSyncDeps(services),
+      calendarSource: throttled,
+      now: () => now + 4,
+    };
+    await runCalendarSync(deps, { userIds: ['201', '202'], reason: 'resync' });
+    const [again, ...more] = queues.take('calendar-sync').map((m) => calendarSyncMessage.parse(m));
+    assert.equal(more.length, 0);
+    assert.deepEqual(again?.userIds, ['202']);
+    assert.equal(again?.attempt, 1);
+    assert.equal(queues.delays.at(-1), 30);
+    await runCalendarSync(deps, { userIds: ['202'], reason: 'resync', attempt: 4 });
+    assert.deepEqual(queues.take('calendar-sync'), []);
+    assert.ok((await logLines()).some((l) => l.startsWith('Gave up reading 1 mailbox(es) after 5 tries')));
   });
 
   it('keeps what was known of a mailbox it cannot read, with a readable error', async () => {

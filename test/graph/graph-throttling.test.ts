@@ -42,6 +42,17 @@ describe(`§1 throttled Exchange: 30 % of requests answered 429 (${SOURCE})`, ()
       assert.ok(world.exchange.throttledCount() > 0, 'the simulated Exchange throttled');
   });
 
+  it('pushes a body only when it changed, though jobs were retried (§3)', () => {
+    for (const user of users) {
+      const bodies = world.phonelink.pushes
+        .filter((push) => push.userId === user.id)
+        .map(({ body: { sequence: _sequence, ...body } }) => JSON.stringify(body));
+      for (let i = 1; i < bodies.length; i++) {
+        assert.notEqual(bodies[i], bodies[i - 1], `user ${user.id} got the same body twice in a row`);
+      }
+    }
+  });
+
   it('still reflects a created appointment', async () => {
     const user = users[integrated.findIndex((scenario) => scenario.name.startsWith('rule 4: nothing'))];
     assert.ok(user?.email);
