@@ -1,7 +1,7 @@
 import { getServices } from '../shared/app/services.ts';
 import { QUEUES } from '../shared/queues/messages.ts';
 import { defineQueue } from '../shared/runtime/define-function.ts';
-import { isRedelivery } from '../shared/runtime/delivery-count.ts';
+import { redeliveredSince } from '../shared/runtime/delivery-count.ts';
 import { runCalendarSync } from '../shared/sync/calendar-sync.ts';
 import { calendarSyncDeps } from '../shared/sync/sync-services.ts';
 
@@ -10,5 +10,5 @@ export const calendarSyncQueue = defineQueue({
   name: 'calendar-sync-queue',
   queueName: QUEUES.calendarSync,
   handler: (message, context) =>
-    runCalendarSync(calendarSyncDeps(getServices()), message, { redelivered: isRedelivery(context) }),
+    runCalendarSync(calendarSyncDeps(getServices()), message, redeliveredSince(context)),
 });

@@ -9,7 +9,7 @@ import {
   QUEUES,
   type WorkQueues,
 } from '../queues/messages.ts';
-import { deliveryCount, isRedelivery } from '../runtime/delivery-count.ts';
+import { deliveryCount, redeliveredSince } from '../runtime/delivery-count.ts';
 import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
 import { GroupedWakeUps } from './wake-ups.ts';
 
@@ -82,6 +82,7 @@ async function handleGroup(
   group: PresenceGroupMessage,
   context: InvocationContext,
 ): Promise<void> {
+  const startedAt = Date.now();
   const outcomes = await Promise.allSettled(
     group.userIds.map((userId) =>
       groupSlots.run(() =>
@@ -98,7 +99,12 @@ async function handleGroup(
   }
   await Promise.all(
     failed.map((userId) =>
-      services.queues.send(QUEUES.presence, { ...alone(group), userId, unconfirmed: true }),
+      services.queues.send(QUEUES.presence, {
+        ...alone(group),
+        userId,
+        // A failed recalculation may have reserved a push it never made.
+        unconfirmedSince: Math.min(startedAt, group.unconfirmedSince ?? startedAt),
+      }),
     ),
   );
 }
@@ -109,7 +115,7 @@ function alone(group: PresenceGroupMessage) {
     reason: group.reason,
     ...(group.wakeAt === undefined ? {} : { wakeAt: group.wakeAt }),
     ...(group.notifiedAt === undefined ? {} : { notifiedAt: group.notifiedAt }),
-    ...(group.unconfirmed === undefined ? {} : { unconfirmed: group.unconfirmed }),
+    ...(group.unconfirmedSince === undefined ? {} : { unconfirmedSince: group.unconfirmedSince }),
   };
 }
 
@@ -151,9 +157,12 @@ async function recalculateOne(
   context: InvocationContext,
 ): Promise<void> {
   // A message delivered again: its first run may have stopped between reserving and pushing.
-  const outcome = await recalculatePresence(recalculateDeps(services), message, {
-    unconfirmed: isRedelivery(context),
-  });
+  const since = redeliveredSince(context);
+  const outcome = await recalculatePresence(
+    recalculateDeps(services),
+    message,
+    since === undefined ? {} : { unconfirmedSince: since },
+  );
   context.debug(`presence ${message.userId} (${message.reason}): ${outcome}`);
 }
 

@@ -72,11 +72,11 @@ export interface RecalculateOptions {
   /** What the caller has just stored (first round only). */
   readonly known?: KnownInputs;
   /**
-   * The last push may not have reached PHONE-LiNK: the message is delivered again (its first run
-   * stopped somewhere between reserving and pushing) or hands on a recalculation that failed.
-   * A body that looks pushed is pushed again, with a new sequence.
+   * A push reserved since this instant may not have reached PHONE-LiNK: the message is delivered
+   * again (its first run stopped, perhaps between reserving and pushing). Such a body is pushed
+   * again, with a new sequence; one reserved before was made by a run that completed.
    */
-  readonly unconfirmed?: boolean;
+  readonly unconfirmedSince?: Instant;
 }
 
 /** A wake-up this early is waited out in-process; an earlier one puts itself back on the queue. */
@@ -125,7 +125,7 @@ async function recalculate(
   options: RecalculateOptions,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
-  const unconfirmed = options.unconfirmed === true || message.unconfirmed === true;
+  const since = earliest(options.unconfirmedSince, message.unconfirmedSince);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const given = round === 0 ? options.known : undefined;
     const assumed = given?.presenceAbsent === true;
@@ -160,6 +160,7 @@ async function recalculate(
     const state = stateAt(prepared, now);
     const body = toPresenceBody(state);
     const wakeAt = nextWakeAt(state.until, now);
+    const unconfirmed = since !== undefined && record.lastPushedAt !== null && record.lastPushedAt >= since;
     const mustPush = unconfirmed || !sameBody(record.lastPushed, body);
     const sequence = mustPush ? nextSequence(record.sequence, now) : record.sequence;
 
@@ -171,7 +172,7 @@ async function recalculate(
     // newer notice is worth its one write even when nothing else changed.
     const lastNotificationAt = latest(record.lastNotificationAt, message.notifiedAt);
     // A reservation records the body as pushed: a push that fails clears it again, and one that
-    // never happened (the process stopped) is redone when its message comes back (`unconfirmed`).
+    // never happened (the process stopped) is redone when its message comes back (`unconfirmedSince`).
     // So a successful push costs no second write.
     const updated: PresenceRecord = {
       ...record,
@@ -297,6 +298,10 @@ async function updateRecord(
 function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
   if (until === null) return null;
   return Math.min(until, now + MAX_DELAY_SECONDS * 1000);
+}
+
+function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 function latest(known: Instant | null, notifiedAt: Instant | undefined): Instant | null {

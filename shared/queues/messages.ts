@@ -56,8 +56,11 @@ export const presenceMessage = z.object({
   attempt: z.number().int().min(0).default(0),
   /** For 'calendar-changed' after a change notice: when the notice arrived (epoch ms), kept in the presence record. */
   notifiedAt: z.number().int().optional(),
-  /** A recalculation handed on after it failed: its push may not have arrived, so it is made again. */
-  unconfirmed: z.boolean().optional(),
+  /**
+   * A recalculation handed on after it failed: a push reserved since this instant (epoch ms) may
+   * not have arrived, so it is made again.
+   */
+  unconfirmedSince: z.number().int().optional(),
 });
 export type PresenceMessage = z.infer<typeof presenceMessage>;
 
@@ -76,7 +79,7 @@ export const presenceGroupMessage = z
     /** The calendar-sync message's `notifiedAt`, handed on to each user's recalculation. */
     notifiedAt: z.number().int().optional(),
     /** As a presence message's: the users' recalculations failed after they may have reserved a push. */
-    unconfirmed: z.boolean().optional(),
+    unconfirmedSince: z.number().int().optional(),
   })
   .refine((group) => (group.reason === 'transition') === (group.wakeAt !== undefined), {
     message: 'a transition group names its wakeAt, and only it',

@@ -39,7 +39,7 @@ export interface CalendarSyncDeps {
     userId: string,
     known: KnownInputs,
     notifiedAt: Instant | undefined,
-    unconfirmed: boolean,
+    unconfirmedSince: Instant | undefined,
   ) => Promise<unknown>;
 }
 
@@ -58,7 +58,8 @@ const LOGGED_REASONS: ReadonlySet<CalendarSyncMessage['reason']> = new Set(['sca
 export async function runCalendarSync(
   deps: CalendarSyncDeps,
   input: unknown,
-  delivery: { readonly redelivered: boolean } = { redelivered: false },
+  /** Set when the message is delivered again: see RecalculateOptions.unconfirmedSince. */
+  unconfirmedSince?: Instant,
 ): Promise<void> {
   const parsed = calendarSyncMessage.safeParse(input);
   if (!parsed.success) {
@@ -143,7 +144,7 @@ export async function runCalendarSync(
       }),
     ),
   );
-  await recalculateChanged(deps, message, users, outcomes, delivery.redelivered);
+  await recalculateChanged(deps, message, users, outcomes, now, unconfirmedSince);
   await reportHealth(deps, now, failures);
   const again = users.filter((_, i) => outcomes[i]?.transient != null);
   const cause = outcomes.find((outcome) => outcome.transient !== null)?.transient;
@@ -165,7 +166,8 @@ async function recalculateChanged(
   message: CalendarSyncMessage,
   users: readonly UserState[],
   outcomes: readonly StoreOutcome[],
-  redelivered: boolean,
+  startedAt: Instant,
+  unconfirmedSince: Instant | undefined,
 ): Promise<void> {
   const { recalculate } = deps;
   let failed = false;
@@ -173,14 +175,14 @@ async function recalculateChanged(
     users.map(async (user, i): Promise<string[]> => {
       const outcome = outcomes[i];
       // Delivered again: an earlier run may have stopped mid-push, so everyone is recalculated.
-      if (outcome === undefined || !(outcome.changed || redelivered)) return [];
+      if (outcome === undefined || !(outcome.changed || unconfirmedSince !== undefined)) return [];
       if (recalculate === undefined || outcome.calendar === null) return [user.mailbox.userId];
       try {
         await recalculate(
           user.mailbox.userId,
           { userName: user.name, calendar: outcome.calendar, presenceAbsent: outcome.created },
           message.notifiedAt,
-          redelivered,
+          unconfirmedSince,
         );
         return [];
       } catch {
@@ -198,7 +200,9 @@ async function recalculateChanged(
       // The presence worker records when the notice arrived (admin page, notice-to-push lag).
       ...(message.notifiedAt === undefined ? {} : { notifiedAt: message.notifiedAt }),
       // A failed recalculation may have reserved a push it never made.
-      ...(failed || redelivered ? { unconfirmed: true } : {}),
+      ...(failed || unconfirmedSince !== undefined
+        ? { unconfirmedSince: Math.min(startedAt, unconfirmedSince ?? startedAt) }
+        : {}),
     } satisfies PresenceGroupMessage);
   }
 }

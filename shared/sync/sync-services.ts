@@ -30,7 +30,7 @@ export function calendarSyncDeps(services: Services): CalendarSyncDeps {
     health: services.health,
     scanWindowDays: services.settings.scanWindowDays,
     now: Date.now,
-    recalculate: (userId, known, notifiedAt, unconfirmed) =>
+    recalculate: (userId, known, notifiedAt, unconfirmedSince) =>
       recalculatePresence(
         recalculateDeps(services),
         {
@@ -40,7 +40,7 @@ export function calendarSyncDeps(services: Services): CalendarSyncDeps {
           attempt: 0,
           ...(notifiedAt === undefined ? {} : { notifiedAt }),
         },
-        { known, unconfirmed },
+        unconfirmedSince === undefined ? { known } : { known, unconfirmedSince },
       ),
   };
 }

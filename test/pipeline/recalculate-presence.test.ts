@@ -260,8 +260,17 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal(await recalc(world, { userId: '313', reason: 'scan' }), 'pushed');
     assert.equal(await recalc(world, { userId: '313', reason: 'calendar-changed' }), 'unchanged');
     const message = presenceMessage.parse({ userId: '313', reason: 'calendar-changed' });
-    assert.equal(await recalculatePresence(world.deps, message, { unconfirmed: true }), 'pushed');
-    const handedOn = presenceMessage.parse({ userId: '313', reason: 'calendar-changed', unconfirmed: true });
+    const reservedAt = utc('2026-11-24T09:00:00Z');
+    // Delivered again, queued after the last reservation: that push was made by a run that completed.
+    const later = { unconfirmedSince: reservedAt + 1 };
+    assert.equal(await recalculatePresence(world.deps, message, later), 'unchanged');
+    const since = { unconfirmedSince: reservedAt };
+    assert.equal(await recalculatePresence(world.deps, message, since), 'pushed');
+    const handedOn = presenceMessage.parse({
+      userId: '313',
+      reason: 'calendar-changed',
+      unconfirmedSince: reservedAt,
+    });
     assert.equal(await recalculatePresence(world.deps, handedOn), 'pushed');
     const sequences = world.sim.pushes.filter((p) => p.userId === '313').map((p) => p.body.sequence);
     assert.equal(sequences.length, 3);
