@@ -18,7 +18,8 @@ export interface WebhookAnswer {
 export const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_VALIDATION_TOKEN = 4_096;
 
-const TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
+// Exactly as SPEC §5 and Graph's documentation name it (the token is ASCII).
+const TEXT = { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff' };
 const JSON_TYPE = { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' };
 
 export function refuse(status: 400 | 413 | 503, reason: string): WebhookAnswer {
