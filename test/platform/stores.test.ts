@@ -180,29 +180,23 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
   it("creates a joining user's first record unread, and reads it when one exists after all", async () => {
     const window = { start: T0, end: T0 + MINUTE * 600 };
     const oof = { outOfOffice: { status: 'enabled', internalReplyHtml: 'Away' }, timeZone: 'UTC' } as const;
-    const first = await services.calendars.saveRead('209', {
-      readAt: T0,
-      because: 'scan',
-      calendar: { window, appointments: [appointment(1)] },
+    // Each write says the user just joined: nothing stored is expected.
+    const firstRead = (readAt: number, n: number, extra: { outOfOffice?: typeof oof } = {}) =>
+      services.calendars.saveRead('209', {
+        readAt,
+        because: 'scan',
+        calendar: { window, appointments: [appointment(n)] },
+        ...extra,
+        firstRead: true,
+      });
+    assert.deepEqual(await firstRead(T0, 1, { outOfOffice: oof }), {
+      taken: true,
       outOfOffice: oof,
-      firstRead: true,
+      created: true,
     });
-    assert.deepEqual(first, { taken: true, outOfOffice: oof, created: true });
     // A hint that is wrong (the row exists) costs a read, never what is stored.
-    const again = await services.calendars.saveRead('209', {
-      readAt: T0 + 10,
-      because: 'scan',
-      calendar: { window, appointments: [appointment(2)] },
-      firstRead: true,
-    });
-    assert.deepEqual(again, { taken: true, outOfOffice: oof, created: false });
-    const late = await services.calendars.saveRead('209', {
-      readAt: T0 + 5,
-      because: 'late',
-      calendar: { window, appointments: [appointment(3)] },
-      firstRead: true,
-    });
-    assert.deepEqual(late, { taken: false });
+    assert.deepEqual(await firstRead(T0 + 10, 2), { taken: true, outOfOffice: oof, created: false });
+    assert.deepEqual(await firstRead(T0 + 5, 3), { taken: false });
     const stored = await services.calendars.get('209');
     assert.deepEqual(stored?.appointments, [appointment(2)]);
     assert.deepEqual(stored?.outOfOffice, oof.outOfOffice);
