@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
+import type { ClientStates } from '../calendar/client-states.ts';
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type { WorkQueues } from '../queues/messages.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 import { CalendarSyncRequests } from './calendar-sync-requests.ts';
-import type { ClientStates } from './client-states.ts';
 import {
   changeNotifications,
   lifecycleEventOf,
