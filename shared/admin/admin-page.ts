@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { HttpResponseInit } from '@azure/functions';
 import { ADMIN_HEADERS } from './admin-http.ts';
+import { ADMIN_SETTINGS } from './settings-catalog.ts';
 
 /**
  * GET /api/admin: one HTML page with its CSS and script inlined, so it is one request and needs
@@ -18,6 +19,7 @@ function build(): { html: string; csp: string } {
   // A function replacer, so `$` sequences in the script are not read as patterns.
   const html = read('admin.html')
     .replace('/*STYLE*/', () => css)
+    .replace('id="settings-catalog">{}<', () => `id="settings-catalog">${settingsCatalogJson()}<`)
     .replace('/*SCRIPT*/', () => js);
   const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
   const csp = [
@@ -31,6 +33,17 @@ function build(): { html: string; csp: string } {
     "frame-ancestors 'none'",
   ].join('; ');
   return { html, csp };
+}
+
+/** What the page needs of ADMIN_SETTINGS, as JSON safe inside a script element. */
+function settingsCatalogJson(): string {
+  const choices: Record<string, readonly string[]> = {};
+  const readOnly: string[] = [];
+  for (const [name, kind] of Object.entries(ADMIN_SETTINGS)) {
+    if (kind.type === 'choice') choices[name] = kind.options;
+    if (kind.type === 'fixed') readOnly.push(name);
+  }
+  return JSON.stringify({ choices, readOnly }).replaceAll('<', '\\u003c');
 }
 
 export function adminPage(): HttpResponseInit {

@@ -95,6 +95,19 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     assert.match((await log.textContent()) ?? '', /Force now: scan requested by the administrator/);
   });
 
+  it('offers the choices the settings catalog names, and keeps deployment settings read only', async () => {
+    const form = page.getByTestId('settings');
+    const tentative = form.locator('select[name=TENTATIVE_AS] option');
+    await tentative.first().waitFor({ state: 'attached' });
+    assert.deepEqual(await tentative.allTextContents(), ['Meeting', 'Available']);
+    assert.deepEqual(await form.locator('select[name=CALENDAR_SOURCE] option').allTextContents(), [
+      'graph',
+      'ews',
+    ]);
+    assert.equal(await form.locator('input[name=ADMIN_API_KEY]').isDisabled(), true);
+    assert.equal(await form.locator('input[name=PHONELINK_API_KEY]').isDisabled(), false);
+  });
+
   it("opens a user's appointments", async () => {
     await page.locator('[data-testid=users] tbody tr', { hasText: 'Ann Smith' }).click();
     const advanced = page.getByTestId('advanced');

@@ -37,12 +37,10 @@
       ['AzureWebJobsStorage', 'ADMIN_API_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING'],
     ],
   ];
-  const CHOICES = {
-    CALENDAR_SOURCE: ['graph', 'ews'],
-    EWS_AUTH: ['ntlm', 'basic'],
-    TENTATIVE_AS: ['Meeting', 'Available'],
-  };
-  const READ_ONLY = ['AzureWebJobsStorage', 'ADMIN_API_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING'];
+  // The choices and the read-only names, from the server's catalog of settings (one list, not two).
+  const { choices: CHOICES, readOnly: READ_ONLY } = JSON.parse(
+    document.getElementById('settings-catalog').textContent,
+  );
 
   class Unauthorized extends Error {}
 
