@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { odata, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import type { CalendarWindow } from '../calendar/calendar-source.ts';
 import { AppError } from '../errors.ts';
@@ -152,19 +152,11 @@ export class TableCalendarStore implements CalendarStore {
         ...replaced.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
       ];
       if (actions.length > MAX_BATCH) return this.#saveApart(userId, read, generation, parts);
-      try {
-        // The meta row alone (the usual case) is one entity write, not a transaction.
-        if (current === null && actions.length === 1) await client.createEntity(entity);
-        else if (current !== null && actions.length === 1)
-          await client.updateEntity(entity, 'Merge', { etag: current.etag });
-        else await client.submitTransaction(actions);
-        return saved;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 409 && status !== 412 && status !== 404) {
-          throw storageError(`write calendar of a user in ${this.#table.name}`, error);
-        }
-      }
+      // The meta row alone (the usual case) is one entity write, not a transaction.
+      const written = await this.#unlessRaced(() =>
+        actions.length > 1 ? client.submitTransaction(actions) : writeMeta(client, entity, current),
+      );
+      if (written) return saved;
     }
     throw new AppError('storage.conflict', 'Storage: calendar kept changing while being written');
   }
@@ -225,18 +217,21 @@ export class TableCalendarStore implements CalendarStore {
       const properties = change(current);
       if (properties === null) return undefined;
       const entity = { partitionKey, rowKey: META, userId, ...properties };
-      try {
-        if (current === null) await client.createEntity(entity);
-        else await client.updateEntity(entity, 'Merge', { etag: current.etag });
-        return current;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 409 && status !== 412 && status !== 404) {
-          throw storageError(`write calendar of a user in ${this.#table.name}`, error);
-        }
-      }
+      if (await this.#unlessRaced(() => writeMeta(client, entity, current))) return current;
     }
     throw new AppError('storage.conflict', 'Storage: calendar kept changing while being written');
+  }
+
+  /** False when another writer came first (the row appeared, changed or went): read again and retry. */
+  async #unlessRaced(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409 || status === 412 || status === 404) return false;
+      throw storageError(`write calendar of a user in ${this.#table.name}`, error);
+    }
   }
 
   async #deleteGeneration(partitionKey: string, generation: string): Promise<void> {
@@ -247,6 +242,17 @@ export class TableCalendarStore implements CalendarStore {
       rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]),
     );
   }
+}
+
+/** Creates the meta row, or merges into it while it is still the one read (`current`). */
+function writeMeta(
+  client: TableClient,
+  entity: TableEntity<Record<string, unknown>>,
+  current: Meta | null,
+): Promise<unknown> {
+  return current === null
+    ? client.createEntity(entity)
+    : client.updateEntity(entity, 'Merge', { etag: current.etag });
 }
 
 function calendarOf(
