@@ -5,7 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * an HMAC-SHA256 under a key of this deployment over the rest. Each is random (the nonce) and
  * names the user whose calendar it watches, so the webhook authenticates a notice and knows
  * whom to re-read without a storage read per notice. Other clientStates (random ones from
- * before, or a user id too long to fit) are checked against the stored subscription as before.
+ * before, a user id too long to fit, or one signed under a key since lost) are checked against
+ * the stored subscription as before.
  */
 const VERSION = 'v1';
 /** Graph's limit on a clientState's length. */

@@ -105,14 +105,16 @@ export class GraphWebhook {
     return this.#enqueue([...resync], now, 'resync');
   }
 
-  /** The user a change notice is for, when it is authentic. */
+  /**
+   * The user a change notice is for, when it is authentic. A clientState that does not prove
+   * itself (an earlier random one, or signed under a key since lost) is compared with the
+   * stored subscription's, as before signing.
+   */
   async #userOf(subscriptionId: string, clientState: string | null, now: Instant): Promise<string | null> {
-    const check =
-      clientState === null || this.#deps.clientStates === undefined
-        ? null
-        : await this.#deps.clientStates.check(clientState);
-    if (check?.kind === 'signed') return check.userId;
-    if (check?.kind === 'forged') return this.#ignore(now);
+    if (clientState !== null && this.#deps.clientStates !== undefined) {
+      const check = await this.#deps.clientStates.check(clientState);
+      if (check.kind === 'signed') return check.userId;
+    }
     return (await this.#authentic(subscriptionId, clientState, now))?.userId ?? null;
   }
 

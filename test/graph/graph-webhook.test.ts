@@ -183,6 +183,16 @@ describe('§5 Graph webhook', () => {
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['201']);
     });
 
+    it('still takes a signed clientState whose key was lost, checked against its stored subscription', async () => {
+      const lost = new ClientStates(async () => Buffer.alloc(32, 9));
+      const clientState = await lost.mint('203');
+      await subscriptions.put(aSubscription({ id: 'sub-cy', userId: '203', clientState }));
+      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
+      webhook = new GraphWebhook({ subscriptions, clientStates, queues, log, now: () => now });
+      await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-cy', clientState })] }));
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
+    });
+
     it('coalesces a burst for one user into one re-read', async () => {
       const burst = [aNotice({ changeType: 'created' }), aNotice(), aNotice({ changeType: 'deleted' })];
       await webhook.notifications(json({ value: burst }));
