@@ -2,7 +2,7 @@ import type { Services } from '../app/services.ts';
 import { GraphWebhook } from '../notifications/graph-notifications.ts';
 import { syncDirectory } from '../phonelink/directory-sync.ts';
 import { recalculateDeps } from '../presence-sync/presence-queue-handler.ts';
-import { recalculatePresence } from '../presence-sync/recalculate-presence.ts';
+import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from './calendar-sync.ts';
 import type { MaintenanceDeps } from './maintenance.ts';
 import type { ScanDeps } from './scan.ts';
@@ -30,18 +30,7 @@ export function calendarSyncDeps(services: Services): CalendarSyncDeps {
     health: services.health,
     scanWindowDays: services.settings.scanWindowDays,
     now: Date.now,
-    recalculate: (userId, known, notifiedAt, unconfirmedSince) =>
-      recalculatePresence(
-        recalculateDeps(services),
-        {
-          userId,
-          reason: 'calendar-changed',
-          wakeAt: null,
-          attempt: 0,
-          ...(notifiedAt === undefined ? {} : { notifiedAt }),
-        },
-        unconfirmedSince === undefined ? { known } : { known, unconfirmedSince },
-      ),
+    recalculate: (handOver) => recalculateAfterSync(recalculateDeps(services), handOver),
   };
 }
 
