@@ -108,6 +108,41 @@ export async function recalculatePresence(
   return recalculate(deps, message, options);
 }
 
+/**
+ * As recalculatePresence, but a recalculation that fails (storage, a bug) is not left to the
+ * queue's few quick redeliveries and its poison queue: it is logged and tried again later with
+ * the back-off of an unreachable PHONE-LiNK, so no update waits for the next appointment. Only
+ * when even the retry cannot be queued does the error reach the queue.
+ */
+export async function recalculateOrRetry(
+  deps: RecalculatePresenceDeps,
+  message: PresenceMessage,
+  options: RecalculateOptions = {},
+): Promise<RecalculateOutcome> {
+  const startedAt = deps.now();
+  try {
+    return await recalculatePresence(deps, message, options);
+  } catch (error) {
+    const delay = retryDelaySeconds(
+      message.attempt,
+      error instanceof AppError ? error.retryAfterSeconds : undefined,
+      'unreachable',
+    );
+    // It may have reserved a push it never made.
+    const since = earliest(earliest(options.unconfirmedSince, message.unconfirmedSince), startedAt);
+    await deps.queues.send(QUEUES.presence, { ...retryMessage(message), unconfirmedSince: since }, delay);
+    await deps.log
+      .write(
+        `Presence recalculation of user ${message.userId} failed (try ${message.attempt + 1}): ${
+          error instanceof AppError ? error.message : 'internal error'
+        }; retried in ${delay} s`,
+        'error',
+      )
+      .catch(() => undefined);
+    return 'retry-scheduled';
+  }
+}
+
 /** What calendar sync hands on after storing a user's read: see KnownInputs and RecalculateOptions. */
 export interface SyncHandOver {
   readonly userId: string;

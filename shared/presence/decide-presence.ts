@@ -76,6 +76,8 @@ export type PresenceDecision<R extends PresenceMemory> =
       readonly store: R | null;
       /** Made only after `store` is written, so a sequence is never used twice. */
       readonly push: Push | null;
+      /** The instant of the next recalculation: the next transition, or a re-check within the queue's limit. */
+      readonly wakeAt: Instant | null;
       /** A wake-up to queue before `store` is written (a crash in between leaves a duplicate, never a gap). */
       readonly wakeUp: Instant | null;
     };
@@ -124,6 +126,7 @@ export function decidePresence<R extends PresenceMemory>(facts: PresenceFacts<R>
     state,
     store: !mustPush && sameMemory(updated, record) ? null : updated,
     push: mustPush ? { body, sequence } : null,
+    wakeAt,
     wakeUp: wakeAt !== null && wakeAt !== record.wakeAt ? wakeAt : null,
   };
 }
@@ -132,6 +135,33 @@ export function decidePresence<R extends PresenceMemory>(facts: PresenceFacts<R>
 function overrideEnded(prepared: PreparedCalendar, now: Instant): boolean {
   const end = prepared.overrideWindow?.end ?? null;
   return end !== null && now >= end;
+}
+
+/** A wake-up this much overdue did not run: its message is lost (or poisoned). */
+const MISSED_WAKE_UP_MS = 60_000;
+/** Three times the longest back-off between tries of a push (retry-policy.ts: 5 minutes). */
+const RETRYING_MS = 15 * 60_000;
+
+/**
+ * SPEC §4 "never lose the update", checked after the fact (the hourly maintenance): whether
+ * what PHONE-LiNK was last sent differs from what the calendar says now (or is unknown after a
+ * failed push), or the wake-up on record would miss the next transition.
+ */
+export function outOfStep<R extends PresenceMemory>(facts: PresenceFacts<R>): boolean {
+  const decision = decidePresence(facts);
+  if (decision.kind !== 'current') return false;
+  const { record, now } = facts;
+  if (decision.push !== null) {
+    // Each try of a failing push reserves it again: one reserved lately is still being retried.
+    const retrying =
+      record.lastPushed === null && record.lastPushedAt !== null && now - record.lastPushedAt < RETRYING_MS;
+    return !retrying;
+  }
+  const recorded = record.wakeAt;
+  const { wakeAt } = decision;
+  if (wakeAt === null) return false;
+  // A recorded wake-up earlier than needed only re-checks; a later or lost one misses a change.
+  return recorded === null || recorded > wakeAt || recorded < now - MISSED_WAKE_UP_MS;
 }
 
 /**

@@ -60,7 +60,12 @@ export function maintenanceDeps(services: Services): MaintenanceDeps {
   return {
     users: services.users,
     subscriptions: services.subscriptions,
+    presence: services.presence,
+    calendars: services.calendars,
     queues: services.queues,
+    poison: services.poisonQueues,
+    log: services.log,
+    policy: services.settings.policy,
     integrationEnabled: () => integrationEnabled(services),
     now: Date.now,
   };

@@ -5,6 +5,7 @@ import {
   decidePresence,
   forgetPush,
   nextSequence,
+  outOfStep,
   type PresenceFacts,
   type Standing,
   wakeUpArrival,
@@ -322,4 +323,71 @@ describe('§4 a failed push', () => {
     const later = aPresenceRecord('201', { lastPushed: IN_MEETING, sequence: 13 });
     assert.equal(forgetPush(later, 12), null);
   });
+});
+
+describe('§4 out of step with the calendar (the hourly check)', () => {
+  const inStep = aPresenceRecord('201', {
+    lastPushed: IN_MEETING,
+    lastPushedAt: utc('2026-11-24T09:00:00Z'),
+    sequence: 12,
+    wakeAt: utc('2026-11-24T10:00:00Z'),
+    etag: 'e1',
+  });
+  const cases: { name: string; input: PresenceFacts<PresenceRecord>; out: boolean }[] = [
+    {
+      name: 'not when PHONE-LiNK shows the calendar and the next change is scheduled',
+      input: facts({ at: '2026-11-24T09:30:00Z', record: inStep }),
+      out: false,
+    },
+    {
+      name: 'when a push failed and no try of it was made lately (its retry is lost)',
+      input: facts({ at: '2026-11-24T09:30:00Z', record: { ...inStep, lastPushed: null } }),
+      out: true,
+    },
+    {
+      name: 'not while a failed push is still being tried (one was reserved minutes ago)',
+      input: facts({
+        at: '2026-11-24T09:30:00Z',
+        record: { ...inStep, lastPushed: null, lastPushedAt: utc('2026-11-24T09:25:00Z') },
+      }),
+      out: false,
+    },
+    {
+      name: 'when what was last sent is not what the calendar says now',
+      input: facts({ at: '2026-11-24T10:30:00Z', record: inStep }),
+      out: true,
+    },
+    {
+      name: 'when no wake-up is on record for the next change',
+      input: facts({ at: '2026-11-24T09:30:00Z', record: { ...inStep, wakeAt: null } }),
+      out: true,
+    },
+    {
+      name: 'when the wake-up on record comes after the next change',
+      input: facts({
+        at: '2026-11-24T09:30:00Z',
+        record: { ...inStep, wakeAt: utc('2026-11-24T11:00:00Z') },
+      }),
+      out: true,
+    },
+    {
+      name: 'not when the wake-up on record only re-checks early',
+      input: facts({
+        at: '2026-11-24T09:30:00Z',
+        record: { ...inStep, wakeAt: utc('2026-11-24T09:45:00Z') },
+      }),
+      out: false,
+    },
+    {
+      name: 'not for a user the service does not manage',
+      input: facts({ at: '2026-11-24T10:30:00Z', record: inStep, standing: 'not-managed' }),
+      out: false,
+    },
+    {
+      name: 'not before the first calendar read',
+      input: facts({ at: '2026-11-24T09:30:00Z', calendar: null }),
+      out: false,
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.equal(outOfStep(c.input), c.out));
 });
