@@ -23,7 +23,7 @@ import { TableUserStore } from '../../../shared/storage/table-user-store.ts';
 import { aPolicy } from '../../support/builders.ts';
 
 export const API_KEY = 'pipeline-api-key';
-export const WEBHOOK_SECRET = 'pipeline-webhook-secret';
+export const WEBHOOK_SECRET = 'pipeline-webhook-secret-0123456789ab';
 
 export interface SentMessage {
   readonly queue: string;
