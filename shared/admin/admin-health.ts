@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
 import { isLoopback } from './credential-destinations.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
@@ -54,7 +54,7 @@ export function transportWarnings(settings: Settings): HealthWarning[] {
 }
 
 /** The health view: what is broken, and what will break soon, before users notice. */
-export async function getHealth(services: AdminServices, options: { readonly fetch?: typeof fetch } = {}) {
+export async function getHealth(services: AdminDeps, options: { readonly fetch?: typeof fetch } = {}) {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,
@@ -179,7 +179,7 @@ export async function getHealth(services: AdminServices, options: { readonly fet
 
 async function credentialWarnings(
   settings: Settings,
-  secretInfo: Awaited<ReturnType<AdminServices['secretVault']['describe']>>,
+  secretInfo: Awaited<ReturnType<AdminDeps['secretVault']['describe']>>,
   now: number,
   warnings: HealthWarning[],
 ) {

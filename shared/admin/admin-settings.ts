@@ -5,9 +5,9 @@ import type { Settings } from '../config/settings.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
+import { isWritableSecret, type SecretVault, type WritableSecretName } from '../vault/secret-vault.ts';
 import { destinationProblems } from './credential-destinations.ts';
 import { mergeSettings, overruled } from './effective-settings.ts';
-import { isWritableSecret, type SecretVault, type WritableSecretName } from './secret-vault.ts';
 import { ADMIN_SETTING_NAMES, adminKind, isAdminSettingName, type SettingKind } from './settings-catalog.ts';
 
 export interface SettingsDeps {

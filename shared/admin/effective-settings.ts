@@ -10,7 +10,7 @@ import {
 import type { Settings } from '../config/settings.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
 import { rememberSecret } from '../telemetry/redaction.ts';
-import type { SecretVault, WritableSecretName } from './secret-vault.ts';
+import type { SecretVault, WritableSecretName } from '../vault/secret-vault.ts';
 import { isAdminSettingName } from './settings-catalog.ts';
 
 export type RuntimeValues = Readonly<Record<string, string | number | boolean>>;
