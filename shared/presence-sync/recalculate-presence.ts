@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { PhonelinkClient, PushOutcome } from '../phonelink/phonelink-client.ts';
+import type { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import { decidePresence, forgetPush, type Push, wakeUpArrival } from '../presence/decide-presence.ts';
 import type { Instant, Policy } from '../presence/model.ts';
 import { type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
@@ -12,7 +13,6 @@ import type {
   UserStore,
 } from '../storage/stores.ts';
 import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
-import type { PhonelinkHealth } from './phonelink-health.ts';
 import { freshPresenceRecord } from './presence-input.ts';
 import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { delaySecondsUntil, singleWakeUps, type WakeUps } from './wake-ups.ts';

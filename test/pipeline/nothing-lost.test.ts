@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { wireMaintenance } from '../../shared/app/wire-sync.ts';
 import { QUEUES } from '../../shared/queues/messages.ts';
 import { encodeMessage } from '../../shared/queues/storage-work-queues.ts';
 import { runMaintenance } from '../../shared/sync/maintenance.ts';
-import { maintenanceDeps } from '../../shared/sync/sync-services.ts';
 import { anAppointment, aSimUser } from '../support/builders.ts';
 import { eventually, type LivePipeline, startLivePipeline, wholeSecondIn } from './support/live-pipeline.ts';
 import { storeReadCalendar } from './support/stored-calendar.ts';
@@ -103,7 +103,7 @@ describe('§4 no update is lost, and none waits for the next appointment', { tim
         window: { start: start - 3600_000, end: start + 7 * 24 * 3600_000 },
       },
     );
-    await runMaintenance(maintenanceDeps(pipeline.services));
+    await runMaintenance(wireMaintenance(pipeline.services));
     await eventually(
       'the lost update',
       () => pipeline.sim.presenceOf('904')?.note,
@@ -132,7 +132,7 @@ describe('§4 no update is lost, and none waits for the next appointment', { tim
       messageTimeToLive: -1,
     });
 
-    await runMaintenance(maintenanceDeps(pipeline.services));
+    await runMaintenance(wireMaintenance(pipeline.services));
     assert.equal(await poisoned(), 0);
     await eventually(
       'the re-run push',
