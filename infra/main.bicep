@@ -26,7 +26,7 @@ param instanceMemoryMB int = 512
 param presenceAlwaysReadyInstances int = 1
 
 @description('Name of the queue function that handles the presence queue (functions/, defineQueue name).')
-param presenceFunctionName string = 'presence'
+param presenceFunctionName string = 'presence-queue'
 
 @minValue(0)
 @maxValue(3)
