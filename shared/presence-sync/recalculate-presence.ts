@@ -5,6 +5,7 @@ import { sameBody, toPresenceBody } from '../phonelink/presence-body.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import type { Instant, Policy } from '../presence/model.ts';
 import { prepareCalendar } from '../presence/prepare.ts';
+import { nextChangeAfter } from '../presence/transitions.ts';
 import { type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
 import type {
   CalendarStore,
@@ -159,7 +160,8 @@ async function recalculate(
     }
     const state = stateAt(prepared, now);
     const body = toPresenceBody(state);
-    const wakeAt = nextWakeAt(state.until, now);
+    // The next change, not `until`: a stretch of meetings may change its note before it ends.
+    const wakeAt = nextWakeAt(nextChangeAfter(prepared, now), now);
     const unconfirmed = since !== undefined && record.lastPushedAt !== null && record.lastPushedAt >= since;
     const mustPush = unconfirmed || !sameBody(record.lastPushed, body);
     const sequence = mustPush ? nextSequence(record.sequence, now) : record.sequence;
@@ -295,9 +297,9 @@ async function updateRecord(
 }
 
 /** The next wake-up: the next transition, or a re-check within the queue's 7-day delay limit. */
-function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
-  if (until === null) return null;
-  return Math.min(until, now + MAX_DELAY_SECONDS * 1000);
+function nextWakeAt(change: Instant | null, now: Instant): Instant | null {
+  if (change === null) return null;
+  return Math.min(change, now + MAX_DELAY_SECONDS * 1000);
 }
 
 function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
