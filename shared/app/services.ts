@@ -96,7 +96,10 @@ const FACTORIES: Factories = {
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      log: c.services.log,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),

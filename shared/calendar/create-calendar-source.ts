@@ -1,4 +1,5 @@
 import type { Settings } from '../config/settings.ts';
+import type { AdminLog } from '../log/admin-log.ts';
 import type { CalendarSource } from './calendar-source.ts';
 import { createEwsCalendarSource } from './ews/create-ews-source.ts';
 import { GraphCalendarSource } from './graph/graph-calendar-source.ts';
@@ -7,7 +8,7 @@ import { createGraphConnection } from './graph/graph-client.ts';
 /** The one place that knows which Exchange adapter CALENDAR_SOURCE selects. */
 export function createCalendarSource(
   settings: Settings,
-  options: { readonly clientState?: (userId: string) => Promise<string> } = {},
+  options: { readonly clientState?: (userId: string) => Promise<string>; readonly log?: AdminLog } = {},
 ): CalendarSource {
   switch (settings.calendarSource) {
     case 'graph':
@@ -16,6 +17,6 @@ export function createCalendarSource(
         ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
       });
     case 'ews':
-      return createEwsCalendarSource(settings);
+      return createEwsCalendarSource(settings, options.log === undefined ? {} : { log: options.log });
   }
 }
