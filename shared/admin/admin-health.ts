@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
+import { EWS_RENEW_WITHIN_MS } from '../notifications/ews-liveness.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
@@ -14,6 +15,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Graph event subscriptions live at most 7 days and are renewed well before; half a day left means renewal is failing. */
 const SUBSCRIPTION_WARN_MS = 12 * HOUR;
+/** EWS subscriptions are re-subscribed daily once 3 hours are left; an hour later renewal is failing. */
+const EWS_SUBSCRIPTION_WARN_MS = EWS_RENEW_WITHIN_MS - HOUR;
+
+function warnBefore(subscription: { readonly source: 'graph' | 'ews' }): number {
+  return subscription.source === 'ews' ? EWS_SUBSCRIPTION_WARN_MS : SUBSCRIPTION_WARN_MS;
+}
 const CREDENTIAL_WARN_MS = 30 * DAY;
 /** Entra ID client secrets last at most 24 months; say so well before. */
 const SECRET_AGE_WARN_MS = 540 * DAY;
@@ -104,7 +111,7 @@ export async function getHealth(services: AdminServices, options: { readonly fet
           userId: user.id,
         });
       }
-    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < SUBSCRIPTION_WARN_MS) {
+    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < warnBefore(subscription)) {
       expiringSoon += 1;
       const expired = subscription.expiresAt <= now;
       warnings.push({

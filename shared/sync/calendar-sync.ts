@@ -17,6 +17,7 @@ import {
 } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
+import { keepProvenWatermarks } from './ews-watermarks.ts';
 import { isTransient, type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
 import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
 
@@ -144,6 +145,7 @@ export async function runCalendarSync(
       }),
     ),
   );
+  await keepProvenWatermarks(deps.subscriptions, message, calendars);
   await recalculateChanged(deps, message, users, outcomes, now, unconfirmedSince);
   await reportHealth(deps, now, failures);
   const again = users.filter((_, i) => outcomes[i]?.transient != null);

@@ -1,6 +1,10 @@
 import { AppError, type ErrorCode, fail, ok, type Result } from '../../errors.ts';
 import type { AdminLog } from '../../log/admin-log.ts';
-import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt } from '../../notifications/ews-liveness.ts';
+import {
+  EWS_STATUS_FREQUENCY_MINUTES,
+  ewsExpiresAt,
+  ewsKeepsSubscription,
+} from '../../notifications/ews-liveness.ts';
 import type { Appointment } from '../../presence/model.ts';
 import { getTelemetry, type Telemetry } from '../../telemetry/telemetry.ts';
 import type {
@@ -32,7 +36,7 @@ import type { EwsTransport } from './ews-transport.ts';
 export interface EwsSourceOptions {
   /** CALLBACK_URL: push notifications go to CALLBACK_URL + /api/notifications/ews. */
   readonly callbackUrl: URL | null;
-  /** Minutes between status pings (1–1440); the liveness of a subscription assumes at most 30. */
+  /** Minutes between status pings (1–1440). */
   readonly statusFrequencyMinutes?: number;
   /** CalendarView MaxEntriesReturned; longer views are paged. */
   readonly pageSize?: number;
@@ -152,8 +156,8 @@ export class EwsCalendarSource implements CalendarSource {
     return this.#each(
       requests.map((request) => ({ ...request, userId: request.mailbox.userId })),
       async ({ mailbox, existing }) => {
-        // A push subscription lives as long as Exchange reaches us; one heard from lately is kept.
-        if (existing !== null && existing.source === 'ews' && (existing.expiresAt ?? Infinity) > now) {
+        // Kept until its deadline nears, whatever its pings say; then re-subscribed from its watermark.
+        if (existing !== null && existing.source === 'ews' && ewsKeepsSubscription(existing, now)) {
           return ok(existing);
         }
         if (this.#callbackUrl === null) {
