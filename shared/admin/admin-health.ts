@@ -2,12 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
-import { EWS_RENEW_WITHIN_MS } from '../notifications/ews-liveness.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
+import { isLoopback } from './credential-destinations.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { userPresence } from './user-presence.ts';
 
@@ -15,8 +15,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Graph event subscriptions live at most 7 days and are renewed well before; half a day left means renewal is failing. */
 const SUBSCRIPTION_WARN_MS = 12 * HOUR;
-/** EWS subscriptions are re-subscribed daily once 3 hours are left; an hour later renewal is failing. */
-const EWS_SUBSCRIPTION_WARN_MS = EWS_RENEW_WITHIN_MS - HOUR;
+/** EWS subscriptions live a day and are re-subscribed with 3 hours left (calendar/ews/ews-liveness.ts): 2 left means renewal is failing. */
+const EWS_SUBSCRIPTION_WARN_MS = 2 * HOUR;
 
 function warnBefore(subscription: { readonly source: 'graph' | 'ews' }): number {
   return subscription.source === 'ews' ? EWS_SUBSCRIPTION_WARN_MS : SUBSCRIPTION_WARN_MS;
@@ -42,8 +42,25 @@ export interface HealthWarning {
   readonly userId?: string;
 }
 
+/**
+ * A deployment may send the PHONE-LiNK key over plain http: (its own network, its choice; the
+ * admin API refuses it): the health view says so, as the key can be read on the way.
+ */
+export function transportWarnings(settings: Settings): HealthWarning[] {
+  const url = settings.phonelink.url;
+  if (url === null || url.protocol !== 'http:' || isLoopback(url) || settings.phonelink.apiKey === null)
+    return [];
+  return [
+    {
+      severity: 'warning',
+      area: 'phonelink',
+      text: `PHONELINK_URL is http: the PHONE-LiNK API key travels unencrypted to ${url.host}`,
+    },
+  ];
+}
+
 /** The health view: what is broken, and what will break soon, before users notice. */
-export async function getHealth(services: AdminServices, options: { readonly fetch?: typeof fetch } = {}) {
+export async function getHealth(services: AdminDeps, options: { readonly fetch?: typeof fetch } = {}) {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,
@@ -69,6 +86,7 @@ export async function getHealth(services: AdminServices, options: { readonly fet
   for (const name of missingSettings(settings)) {
     warnings.push({ severity: 'error', area: 'integration', text: `${name} is not set` });
   }
+  warnings.push(...transportWarnings(settings));
   for (const report of reports) {
     if (report.ok) continue;
     const area = report.component === 'exchange' ? 'exchange' : 'phonelink';
@@ -167,7 +185,7 @@ export async function getHealth(services: AdminServices, options: { readonly fet
 
 async function credentialWarnings(
   settings: Settings,
-  secretInfo: Awaited<ReturnType<AdminServices['secretVault']['describe']>>,
+  secretInfo: Awaited<ReturnType<AdminDeps['secretVault']['describe']>>,
   now: number,
   warnings: HealthWarning[],
 ) {

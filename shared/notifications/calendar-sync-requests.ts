@@ -1,7 +1,7 @@
 import type { Instant } from '../presence/model.ts';
 import { GroupedSend } from '../queues/grouped-send.ts';
 import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
-import type { EwsEventWatermark } from './ews-liveness.ts';
+import type { EwsEventWatermark } from './ews-event-watermarks.ts';
 
 /** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
 export const COALESCE_SECONDS = 1;

@@ -44,7 +44,7 @@ export const calendarSyncMessage = z.object({
   subscriptions: z.array(subscriptionRecord).max(20).optional(),
   /** Earlier tries of these users' reads, which Exchange throttled or did not answer (none when absent). */
   attempt: z.number().int().min(0).optional(),
-  /** For 'notification' from EWS: each user's event watermark, kept once their read succeeds (ews-liveness.ts). */
+  /** For 'notification' from EWS: each user's event watermark, kept once their read succeeds (notifications/ews-event-watermarks.ts). */
   ewsWatermarks: z
     .array(
       z.object({

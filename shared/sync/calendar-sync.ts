@@ -17,7 +17,7 @@ import {
 } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
-import { keepProvenWatermarks } from './ews-watermarks.ts';
+import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
 import { isTransient, type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
 import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
 

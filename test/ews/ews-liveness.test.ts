@@ -5,9 +5,8 @@ import {
   EWS_RESUBSCRIBE_EVERY_MS,
   ewsExpiresAt,
   ewsKeepsSubscription,
-  provenWatermarks,
-  withProvenWatermark,
-} from '../../shared/notifications/ews-liveness.ts';
+} from '../../shared/calendar/ews/ews-liveness.ts';
+import { provenWatermarks, withProvenWatermark } from '../../shared/notifications/ews-event-watermarks.ts';
 import { utc } from '../support/builders.ts';
 
 const SUBSCRIBED = utc('2026-11-24T09:00:00Z');

@@ -1,11 +1,11 @@
 import type { MailboxCalendar } from '../calendar/calendar-source.ts';
 import type { Result } from '../errors.ts';
-import { provenWatermarks, withProvenWatermark } from '../notifications/ews-liveness.ts';
+import { provenWatermarks, withProvenWatermark } from '../notifications/ews-event-watermarks.ts';
 import type { CalendarSyncMessage } from '../queues/messages.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 
 /**
- * Keeps the EWS event watermarks of the users this job has read (ews-liveness.ts): their
+ * Keeps the EWS event watermarks of the users this job has read (notifications/ews-event-watermarks.ts): their
  * events are safe, so a resume need not replay them. A failure to write costs only a few
  * events sent again on resume, so it never fails the job.
  */
