@@ -3,12 +3,13 @@ import { RuntimeSettingsFollower } from '../admin/follow-runtime-settings.ts';
 import type { SecretVault } from '../admin/secret-vault.ts';
 import { createTableHealthStore } from '../admin/table-health-store.ts';
 import type { CalendarSource } from '../calendar/calendar-source.ts';
-import { ClientStates } from '../calendar/client-states.ts';
+import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
 import { TableAdminLog } from '../log/table-admin-log.ts';
+import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
 import type { WorkQueues } from '../queues/messages.ts';
@@ -57,6 +58,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
+  readonly subscriptionCache: SubscriptionCache;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -96,10 +99,14 @@ const FACTORIES: Factories = {
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      renewable: coversSubscriptionUntil,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions),
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

@@ -10,6 +10,7 @@ export function ewsWebhookOf(services: Services): EwsWebhook {
   if (webhook === undefined) {
     webhook = new EwsWebhook({
       subscriptions: services.subscriptions,
+      known: services.subscriptionCache,
       sync: new CalendarSyncRequests(services.queues),
       log: services.log,
       now: Date.now,

@@ -84,6 +84,7 @@ export function graphWebhookOf(services: Services): GraphWebhook {
   if (webhook === undefined) {
     webhook = new GraphWebhook({
       subscriptions: services.subscriptions,
+      known: services.subscriptionCache,
       clientStates: services.clientStates,
       queues: services.queues,
       log: services.log,
