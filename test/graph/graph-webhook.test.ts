@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
-import { ClientStates } from '../../shared/calendar/client-states.ts';
+import { CLIENT_STATE_VALID_MS, ClientStates } from '../../shared/calendar/client-states.ts';
 import { Secret } from '../../shared/config/secret.ts';
 import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
@@ -215,6 +215,25 @@ describe('§5 Graph webhook', () => {
       });
       await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-cy', clientState })] }));
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
+    });
+
+    it('ignores a signed clientState once it has expired, even one its stored subscription holds', async () => {
+      const keys = async () => ({ current: Buffer.alloc(32, 7), previous: null, rotatedAt: null });
+      const clientState = await new ClientStates(keys, () => now - CLIENT_STATE_VALID_MS).mint('204');
+      await subscriptions.put(aSubscription({ id: 'sub-dee', userId: '204', clientState }));
+      webhook = new GraphWebhook({
+        subscriptions,
+        known: cache(),
+        clientStates: signing(7),
+        queues,
+        log,
+        now: () => now,
+      });
+      const answer = await webhook.notifications(
+        json({ value: [aNotice({ subscriptionId: 'sub-dee', clientState })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
     });
 
     it('coalesces a burst for one user into one re-read', async () => {
