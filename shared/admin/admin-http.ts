@@ -1,6 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { AppError, fail, type Result } from '../errors.ts';
-import { problemOf, readBodyJson } from '../runtime/request-body.ts';
+import { problemOf, type RequestWithBody, readBodyJson } from '../runtime/request-body.ts';
 import { isAdminAuthorized } from './admin-key.ts';
 import type { AdminServices } from './admin-services.ts';
 
@@ -67,7 +67,7 @@ export function adminHandler(
 }
 
 /** The JSON body, at most 64 KiB (413 as soon as more arrives); a value (4xx reason) when it is too large or not JSON. */
-export async function readJsonBody(request: HttpRequest): Promise<Result<unknown, HttpResponseInit>> {
+export async function readJsonBody(request: RequestWithBody): Promise<Result<unknown, HttpResponseInit>> {
   const body = await readBodyJson(request, MAX_BODY_BYTES);
   return body.ok ? body : fail(problem(body.error.status, body.error.code, body.error.message));
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
+import { aSendNotification } from '../ews/send-notification-builder.ts';
 import { startWebhookWorld, type WebhookWorld, webhookRequest } from '../support/webhook-world.ts';
 
 const UNSIGNED_STATE = 'c2VjcmV0LWFubi1jbGllbnQtc3RhdGU';
@@ -87,6 +88,36 @@ describe('§5 the anonymous Graph webhook does bounded work (production wiring, 
       assert.match(answer.body ?? '', /101 subscriptions/);
     }
     assert.deepEqual(world.operations, []);
+  });
+
+  it('looks an id up once for both webhooks: they share one subscription cache', async () => {
+    await world.services.subscriptions.put({
+      ...known,
+      id: 'sub-ews',
+      userId: '202',
+      source: 'ews',
+      clientState: null,
+    });
+    world.operations.length = 0;
+    await post(world, 'notifications', { value: [aNotice({ subscriptionId: 'unknown-shared' })] });
+    const ews = await world.ews.notifications(
+      webhookRequest(aSendNotification({ subscriptionId: 'unknown-shared' })),
+    );
+    assert.match(ews.body ?? '', /<SubscriptionStatus>Unsubscribe</);
+    assert.match(
+      (await world.ews.notifications(webhookRequest(aSendNotification({ subscriptionId: 'sub-ews' }))))
+        .body ?? '',
+      /<SubscriptionStatus>OK</,
+    );
+    // A Graph notice naming the EWS subscription finds it cached, and is not taken for Graph.
+    assert.equal(
+      (await post(world, 'notifications', { value: [aNotice({ subscriptionId: 'sub-ews' })] })).status,
+      202,
+    );
+    assert.deepEqual(
+      world.operations.filter((op) => op === 'subscriptions.getById'),
+      ['subscriptions.getById', 'subscriptions.getById'],
+    );
   });
 
   it('handles 1,000 copies of one lifecycle notice once: one read, one log line', async () => {
