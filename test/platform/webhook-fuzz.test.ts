@@ -96,8 +96,8 @@ function mutations(): fc.Arbitrary<(text: string) => string> {
 }
 
 /** XML-escaped, or as it is (which may break the XML: that too must be a 4xx). */
-const inXml = (text: string, escape: boolean) =>
-  escape ? text.replace(/&/g, '&amp;').replace(/</g, '&lt;') : text;
+const inXml = (text: string, escaped: boolean) =>
+  escaped ? text.replace(/&/g, '&amp;').replace(/</g, '&lt;') : text;
 
 describe('§5 fuzzed webhook bodies never make a 5xx (production wiring, Azurite)', () => {
   let world: WebhookWorld;
