@@ -114,8 +114,8 @@ try {
     ...graphSettingsFor(exchange, CLIENT),
     PHONELINK_URL: phonelink.url,
     PHONELINK_API_KEY: PHONELINK_KEY,
-    PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret',
-    ADMIN_API_KEY: 'bench-admin-key',
+    PHONELINK_WEBHOOK_SECRET: 'bench-webhook-secret-0123456789abcdef',
+    ADMIN_API_KEY: 'bench-admin-key-0123456789abcdefghijk',
     INTEGRATION_ENABLED: 'true',
     SCAN_SCHEDULE: '0 0 3 * * 1',
     SCAN_WINDOW_DAYS: '7',
@@ -123,7 +123,7 @@ try {
   const nodeArgs = (process.env.BENCH_HOST_ARGS ?? NODE_WORKER_ARGUMENTS)
     .split(/\s+/)
     .filter((arg) => arg !== '');
-  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence']);
+  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence-queue']);
   // In the order listed (the timers' group last): each host listens before the next starts, so the
   // start-up scan finds its queue workers running, as in one host, which starts timers last.
   for (const group of groups) {

@@ -1,19 +1,15 @@
-import { createSecretVault } from '../admin/create-secret-vault.ts';
-import { RuntimeSettingsFollower } from '../admin/follow-runtime-settings.ts';
-import type { SecretVault } from '../admin/secret-vault.ts';
-import { createTableHealthStore } from '../admin/table-health-store.ts';
 import type { CalendarSource } from '../calendar/calendar-source.ts';
 import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
-import { TableAdminLog } from '../log/table-admin-log.ts';
 import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
-import { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
+import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import type { WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
+import { type Clock, systemClock } from '../runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
 import type {
   CalendarStore,
@@ -24,12 +20,17 @@ import type {
   UserStore,
 } from '../storage/stores.ts';
 import { Table } from '../storage/table.ts';
+import { TableAdminLog } from '../storage/table-admin-log.ts';
 import { TableCalendarStore } from '../storage/table-calendar-store.ts';
 import { tableClientStateKey } from '../storage/table-client-state-key.ts';
+import { createTableHealthStore } from '../storage/table-health-store.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
 import { TableUserStore } from '../storage/table-user-store.ts';
+import { createSecretVault } from '../vault/create-secret-vault.ts';
+import type { SecretVault } from '../vault/secret-vault.ts';
+import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
 
 /**
  * The composition root: every adapter the use cases need, built lazily on first access (no
@@ -60,6 +61,8 @@ export interface Services {
   readonly clientStates: ClientStates;
   /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
   readonly subscriptionCache: SubscriptionCache;
+  /** The instant every use case reads, and how it waits. */
+  readonly clock: Clock;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -106,7 +109,8 @@ const FACTORIES: Factories = {
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
-  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
+  clock: () => systemClock,
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpRequest, InvocationContext } from '../../dev/host/azure-functions.ts';
-import appointments from '../../functions/admin-appointments.ts';
+import { adminAppointmentsHttp as appointments } from '../../functions/admin-appointments-http.ts';
 import { setServices } from '../../shared/app/services.ts';
 import { overrideHttp } from '../../shared/presence-sync/override-http.ts';
 import { freshPresenceRecord } from '../../shared/presence-sync/presence-input.ts';
@@ -60,7 +60,7 @@ describe('§5 malformed ids never make a 5xx (production wiring, Azurite)', () =
 
     it(`answers 400 to the override route for user ${shown}`, async () => {
       const answer = await overrideHttp(
-        world.services,
+        world.override,
         routeRequest(
           'phonelink/users/x/override',
           id,
@@ -102,7 +102,7 @@ describe('§5 malformed ids never make a 5xx (production wiring, Azurite)', () =
     );
     assert.match(ews.body ?? '', /<SubscriptionStatus>Unsubscribe</);
     const override = await overrideHttp(
-      world.services,
+      world.override,
       routeRequest(
         'phonelink/users/x/override',
         LONG.slice(0, 1_000),

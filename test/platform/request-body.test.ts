@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpRequest, InvocationContext } from '../../dev/host/azure-functions.ts';
-import settingsHttp from '../../functions/admin-settings.ts';
+import { adminSettingsHttp as settingsHttp } from '../../functions/admin-settings-http.ts';
 import { readJsonBody } from '../../shared/admin/admin-http.ts';
 import { setServices } from '../../shared/app/services.ts';
 import { MAX_NOTIFICATION_BYTES } from '../../shared/notifications/ews-send-notification.ts';
@@ -84,7 +84,7 @@ describe('§5 one request-body reader and one error shape for every route', () =
         limit: MAX_OVERRIDE_BODY_BYTES,
         answer: async (body) => {
           const a = await overrideHttp(
-            world.services,
+            world.override,
             http('phonelink/users/201/override', WEBHOOK_SECRET, body),
           );
           return [a.status ?? 200, a.jsonBody];

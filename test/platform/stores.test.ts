@@ -6,12 +6,12 @@ import { createServices, type Services, TABLES } from '../../shared/app/services
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import { Secret } from '../../shared/config/secret.ts';
-import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { clampDelay } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import type { UserRecord } from '../../shared/storage/stores.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { rotateClientStateKey } from '../../shared/storage/table-client-state-key.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 

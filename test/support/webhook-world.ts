@@ -1,13 +1,14 @@
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
+import { wireOverride } from '../../shared/app/wire-presence.ts';
+import { wireEwsWebhook, wireGraphWebhook } from '../../shared/app/wire-webhooks.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
 import type { EwsWebhook } from '../../shared/notifications/ews-notifications.ts';
-import { ewsWebhookOf } from '../../shared/notifications/ews-webhook-services.ts';
 import type { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
 import type { WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
+import type { OverrideDeps } from '../../shared/presence-sync/override-http.ts';
 import type { SubscriptionStore } from '../../shared/storage/stores.ts';
-import { graphWebhookOf } from '../../shared/sync/sync-services.ts';
 
 /**
  * Both anonymous webhooks as production wires them, over Azurite, with every call at the store
@@ -17,6 +18,8 @@ export interface WebhookWorld {
   readonly services: Services;
   readonly graph: GraphWebhook;
   readonly ews: EwsWebhook;
+  /** The override route's parts as production wires them. */
+  readonly override: OverrideDeps;
   /** Storage operations made through the subscription store and the log, by name. */
   readonly operations: string[];
   stop(): Promise<void>;
@@ -40,8 +43,9 @@ export async function startWebhookWorld(env: Readonly<Record<string, string>> = 
   const services = createServices(settings, { subscriptions, log });
   return {
     services,
-    graph: graphWebhookOf(services),
-    ews: ewsWebhookOf(services),
+    graph: wireGraphWebhook(services),
+    ews: wireEwsWebhook(services),
+    override: wireOverride(services),
     operations,
     stop: () => azurite.stop(),
   };
