@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Secret } from '../config/secret.ts';
 import { AppError, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
+import { presenceInputOf } from '../presence/decide-presence.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import { AVAILABILITIES, type Availability, type Instant, type Policy } from '../presence/model.ts';
 import { overrideEndsAt } from '../presence/override.ts';
@@ -11,7 +12,7 @@ import { QUEUES, type WorkQueues } from '../queues/messages.ts';
 import { isExternalId } from '../runtime/external-id.ts';
 import { type BodyRefusal, problemOf } from '../runtime/request-body.ts';
 import type { CalendarStore, PresenceStore, UserStore } from '../storage/stores.ts';
-import { freshPresenceRecord, presenceInputOf } from './presence-input.ts';
+import { freshPresenceRecord } from './presence-input.ts';
 
 export interface SetOverrideDeps {
   readonly users: UserStore;
