@@ -267,6 +267,11 @@ function checkAzd(root: string, main: BicepFile): string[] {
     [/^\s+host:\s*function\s*$/m, 'host: function'],
     [/^\s+language:\s*ts\s*$/m, 'language: ts'],
     [/^\s+dist:\s*dist\s*$/m, 'dist: dist'],
+    [/^\s{2}postprovision:\s*$/m, 'a postprovision hook'],
+    [
+      /^\s+run:\s*npm run --silent grant-graph-permissions\s*$/m,
+      'the Graph permission grant after provisioning',
+    ],
   ] as const) {
     if (!line.test(yaml)) problems.push(`azure.yaml lacks ${what}`);
   }
