@@ -1,5 +1,5 @@
-import type { SettingName, WritableSecretName } from '../config/setting-table.ts';
-import { settingRow } from '../config/setting-table.ts';
+import { basicAuthProblem } from '../config/load-settings.ts';
+import { type SettingName, settingRow, type WritableSecretName } from '../config/setting-table.ts';
 import type { Settings } from '../config/settings.ts';
 
 /**
@@ -89,17 +89,8 @@ export function destinationProblems(
     }
   }
   const touchesEws = EWS_PLACE.some((n) => write.plain.has(n));
-  if (
-    touchesEws &&
-    after.ews.auth === 'basic' &&
-    after.ews.url !== null &&
-    after.ews.url.protocol !== 'https:'
-  ) {
-    problems.push({
-      name: 'EWS_AUTH',
-      problem: 'basic sends the password readable: only over an https:// EWS URL',
-    });
-  }
+  const basic = basicAuthProblem(after);
+  if (touchesEws && basic !== null) problems.push({ name: 'EWS_AUTH', problem: basic });
   for (const [credential, destination] of Object.entries(DESTINATIONS) as [
     WritableSecretName,
     Destination | null,
