@@ -61,7 +61,7 @@ export function isLoopback(url: URL): boolean {
   return LOOPBACK.test(url.hostname);
 }
 
-/** Parts of `to(after)` that send something to a place `to(before)` did not. */
+/** Whether `after` sends the credential somewhere `before` did not. */
 function moved(destination: Destination, before: Settings, after: Settings): boolean {
   const was = destination.to(before);
   return destination.to(after).some((part, i) => part !== null && part !== was[i]);
