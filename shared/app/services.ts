@@ -6,7 +6,7 @@ import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
-import type { WorkQueues } from '../queues/messages.ts';
+import type { PoisonQueues, WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
 import { type Clock, systemClock } from '../runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
@@ -47,6 +47,8 @@ export interface Services {
   readonly subscriptions: SubscriptionStore;
   readonly runtimeSettings: RuntimeSettingsStore;
   readonly queues: WorkQueues;
+  /** The host's `<queue>-poison` queues, which the hourly maintenance re-runs. */
+  readonly poisonQueues: PoisonQueues;
   readonly log: AdminLog;
   readonly logReader: AdminLogReader;
   /** The last outcome of talking to Exchange and PHONE-LiNK (GET /api/status, the health view). */
@@ -97,6 +99,7 @@ const FACTORIES: Factories = {
   subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
   runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
   queues: (c) => new StorageWorkQueues(c.storage.queueService),
+  poisonQueues: (c) => new StorageWorkQueues(c.storage.queueService),
   // One object writes and reads the log.
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import type { Secret } from '../config/secret.ts';
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
+import { presenceInputOf } from '../presence/decide-presence.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import { AVAILABILITIES, type Availability, type Instant, type Policy } from '../presence/model.ts';
 import { overrideEndsAt } from '../presence/override.ts';
 import { prepareCalendar } from '../presence/prepare.ts';
 import { QUEUES, type WorkQueues } from '../queues/messages.ts';
 import type { CalendarStore, PresenceStore, UserStore } from '../storage/stores.ts';
-import { freshPresenceRecord, presenceInputOf } from './presence-input.ts';
+import { freshPresenceRecord } from './presence-input.ts';
 
 export interface SetOverrideDeps {
   readonly users: UserStore;

@@ -19,7 +19,7 @@ import { createStorageClients } from '../../../shared/storage/storage-clients.ts
 import type { HealthStore } from '../../../shared/storage/stores.ts';
 
 export const API_KEY = 'pipeline-api-key';
-export const WEBHOOK_SECRET = 'pipeline-webhook-secret';
+export const WEBHOOK_SECRET = 'pipeline-webhook-secret-0123456789ab';
 
 export interface SentMessage {
   readonly queue: string;
