@@ -1,9 +1,10 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
-import { ClientStates } from '../calendar/client-states.ts';
+import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
+import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import type { PoisonQueues, WorkQueues } from '../queues/messages.ts';
@@ -63,6 +64,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
+  readonly subscriptionCache: SubscriptionCache;
   /** The instant every use case reads, and how it waits. */
   readonly clock: Clock;
 }
@@ -106,10 +109,14 @@ const FACTORIES: Factories = {
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      renewable: coversSubscriptionUntil,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
   clock: () => systemClock,
 };
 
