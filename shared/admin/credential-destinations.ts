@@ -1,5 +1,5 @@
-import type { SettingName, WritableSecretName } from '../config/setting-table.ts';
-import { settingRow } from '../config/setting-table.ts';
+import { basicAuthProblem } from '../config/load-settings.ts';
+import { type SettingName, settingRow, type WritableSecretName } from '../config/setting-table.ts';
 import type { Settings } from '../config/settings.ts';
 
 /**
@@ -52,13 +52,16 @@ const CREDENTIAL_URLS: readonly SettingName[] = [
   'EWS_URL',
 ];
 
+/** The settings that say where EWS is and how the password goes there. */
+const EWS_PLACE: readonly SettingName[] = ['EWS_AUTH', 'EWS_URL', 'EWS_SERVER'];
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 export function isLoopback(url: URL): boolean {
   return LOOPBACK.test(url.hostname);
 }
 
-/** Parts of `to(after)` that send something to a place `to(before)` did not. */
+/** Whether `after` sends the credential somewhere `before` did not. */
 function moved(destination: Destination, before: Settings, after: Settings): boolean {
   const was = destination.to(before);
   return destination.to(after).some((part, i) => part !== null && part !== was[i]);
@@ -85,18 +88,9 @@ export function destinationProblems(
       problems.push({ name, problem: `must be one of ${hosts.join(', ')} (or the deployment's own)` });
     }
   }
-  const touchesEws = ['EWS_AUTH', 'EWS_URL', 'EWS_SERVER'].some((n) => write.plain.has(n as SettingName));
-  if (
-    touchesEws &&
-    after.ews.auth === 'basic' &&
-    after.ews.url !== null &&
-    after.ews.url.protocol !== 'https:'
-  ) {
-    problems.push({
-      name: 'EWS_AUTH',
-      problem: 'basic sends the password readable: only over an https:// EWS URL',
-    });
-  }
+  const touchesEws = EWS_PLACE.some((n) => write.plain.has(n));
+  const basic = basicAuthProblem(after);
+  if (touchesEws && basic !== null) problems.push({ name: 'EWS_AUTH', problem: basic });
   for (const [credential, destination] of Object.entries(DESTINATIONS) as [
     WritableSecretName,
     Destination | null,

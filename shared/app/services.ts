@@ -1,9 +1,10 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
-import { ClientStates } from '../calendar/client-states.ts';
+import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
+import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import type { PoisonQueues, WorkQueues } from '../queues/messages.ts';
@@ -37,7 +38,10 @@ import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
  * service: a field in `Services` and its factory in `FACTORIES`.
  */
 export interface Services {
+  /** The settings these services were built with (the start-up ones overruled by the admin page's, when rebuilt). */
   readonly settings: Settings;
+  /** The settings the process started with: what a setting reset on the admin page goes back to. */
+  readonly startup: Settings;
   readonly users: UserStore;
   readonly calendars: CalendarStore;
   readonly presence: PresenceStore;
@@ -60,6 +64,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
+  readonly subscriptionCache: SubscriptionCache;
   /** The instant every use case reads, and how it waits. */
   readonly clock: Clock;
 }
@@ -89,6 +95,7 @@ type Factories = {
 const table = (context: ServiceContext, name: string): Table => new Table(context.storage.table(name));
 
 const FACTORIES: Factories = {
+  startup: (c) => c.settings,
   users: (c) => new TableUserStore(table(c, TABLES.users)),
   calendars: (c) => new TableCalendarStore(table(c, TABLES.calendars)),
   presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
@@ -102,10 +109,15 @@ const FACTORIES: Factories = {
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      renewable: coversSubscriptionUntil,
+      log: c.services.log,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
   clock: () => systemClock,
 };
 
@@ -150,22 +162,19 @@ let follower: RuntimeSettingsFollower<Services> | null = null;
 /**
  * The process's services, from the environment and local.settings.json (SPEC §7), made once,
  * then rebuilt when an administrator changes a setting (PUT /api/settings; checked every 30 s).
- * Not under `node --test`, where each test builds its own.
  */
 export function getServices(): Services {
   if (singleton === null) {
     const startup = loadSettings(process.env, readLocalSettings(process.cwd()));
     singleton = createServices(startup);
-    follower =
-      process.env.NODE_TEST_CONTEXT === undefined
-        ? new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
-            createServices(settings, {
-              secretVault: current.secretVault,
-              log: current.log,
-              logReader: current.logReader,
-            }),
-          )
-        : null;
+    follower = new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
+      createServices(settings, {
+        startup: current.startup,
+        secretVault: current.secretVault,
+        log: current.log,
+        logReader: current.logReader,
+      }),
+    );
   }
   const current = singleton;
   follower?.follow(current, (next) => {
@@ -176,7 +185,7 @@ export function getServices(): Services {
 
 /** The settings the process started with (before any change made on the admin page). */
 export function startupSettings(): Settings {
-  return follower?.startup ?? getServices().settings;
+  return getServices().startup;
 }
 
 /** After this process changed a setting: the next getServices() looks for it at once. */

@@ -11,6 +11,7 @@ import type {
 import { prepareCalendar } from './prepare.ts';
 import type { PreparedCalendar } from './prepared-calendar.ts';
 import { type PresenceBody, sameBody, toPresenceBody } from './presence-body.ts';
+import { nextChangeAfter } from './transitions.ts';
 
 /**
  * The presence worker's decision (SPEC §2 "queue: presence", §3, §4): from what is stored of
@@ -106,7 +107,9 @@ export function decidePresence<R extends PresenceMemory>(facts: PresenceFacts<R>
   }
   const state = stateAt(prepared, now);
   const body = toPresenceBody(state);
-  const wakeAt = state.until === null ? null : Math.min(state.until, now + facts.longestWaitMs);
+  // The next change, not `until`: inside a stretch of meetings the note may change before it ends.
+  const change = nextChangeAfter(prepared, now);
+  const wakeAt = change === null ? null : Math.min(change, now + facts.longestWaitMs);
   const since = facts.unconfirmedSince;
   const unconfirmed = since !== undefined && record.lastPushedAt !== null && record.lastPushedAt >= since;
   const mustPush = unconfirmed || !sameBody(record.lastPushed, body);
