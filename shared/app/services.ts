@@ -112,6 +112,7 @@ const FACTORIES: Factories = {
     createCalendarSource(c.settings, {
       clientState: (userId) => c.services.clientStates.mint(userId),
       renewable: coversSubscriptionUntil,
+      log: c.services.log,
     }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
