@@ -39,7 +39,7 @@ var alertRules = [
   {
     name: 'updates-lost'
     displayName: 'Presence updates lost'
-    description: 'A message failed five times and was moved to a -poison queue: that update was given up.'
+    description: 'A message failed five times and the host moved it to a -poison queue: the update waits for the hourly maintenance to re-run it, and is lost if it keeps failing.'
     severity: 1
     frequency: 'PT15M'
     window: 'PT15M'

@@ -52,6 +52,9 @@ const CREDENTIAL_URLS: readonly SettingName[] = [
   'EWS_URL',
 ];
 
+/** The settings that say where EWS is and how the password goes there. */
+const EWS_PLACE: readonly SettingName[] = ['EWS_AUTH', 'EWS_URL', 'EWS_SERVER'];
+
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 export function isLoopback(url: URL): boolean {
@@ -85,7 +88,7 @@ export function destinationProblems(
       problems.push({ name, problem: `must be one of ${hosts.join(', ')} (or the deployment's own)` });
     }
   }
-  const touchesEws = ['EWS_AUTH', 'EWS_URL', 'EWS_SERVER'].some((n) => write.plain.has(n as SettingName));
+  const touchesEws = EWS_PLACE.some((n) => write.plain.has(n));
   if (
     touchesEws &&
     after.ews.auth === 'basic' &&

@@ -1,12 +1,13 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
-import { ClientStates } from '../calendar/client-states.ts';
+import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
+import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
-import type { WorkQueues } from '../queues/messages.ts';
+import type { PoisonQueues, WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
 import { type Clock, systemClock } from '../runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
@@ -44,6 +45,8 @@ export interface Services {
   readonly subscriptions: SubscriptionStore;
   readonly runtimeSettings: RuntimeSettingsStore;
   readonly queues: WorkQueues;
+  /** The host's `<queue>-poison` queues, which the hourly maintenance re-runs. */
+  readonly poisonQueues: PoisonQueues;
   readonly log: AdminLog;
   readonly logReader: AdminLogReader;
   /** The last outcome of talking to Exchange and PHONE-LiNK (GET /api/status, the health view). */
@@ -58,6 +61,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
+  readonly subscriptionCache: SubscriptionCache;
   /** The instant every use case reads, and how it waits. */
   readonly clock: Clock;
 }
@@ -93,16 +98,21 @@ const FACTORIES: Factories = {
   subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
   runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
   queues: (c) => new StorageWorkQueues(c.storage.queueService),
+  poisonQueues: (c) => new StorageWorkQueues(c.storage.queueService),
   // One object writes and reads the log.
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: () => createSecretVault(process.env, process.cwd()),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      renewable: coversSubscriptionUntil,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
   clock: () => systemClock,
 };
 

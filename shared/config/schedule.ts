@@ -1,7 +1,5 @@
 import { Cron } from 'croner';
 
-export type ScheduleProblem = string;
-
 const HOUR_MS = 3_600_000;
 /** The start of an hour: the first two runs after it share that hour exactly when the schedule fires more than once an hour. */
 const PROBE_FROM = new Date(Date.UTC(2026, 0, 5) - 1);
@@ -11,7 +9,7 @@ const PROBE_FROM = new Date(Date.UTC(2026, 0, 5) - 1);
  * it), parsed by the cron library the local host runs timers with. A scan reads every calendar,
  * so one more often than hourly is refused. Null when the schedule is fine.
  */
-export function scheduleProblem(value: string): ScheduleProblem | null {
+export function scheduleProblem(value: string): string | null {
   const fields = value.trim().split(/\s+/);
   if (fields.length !== 6) return 'must be an NCRONTAB expression with six fields (seconds first)';
   let runs: Date[];

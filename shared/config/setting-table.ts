@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ScheduleProblem, scheduleProblem } from './schedule.ts';
+import { scheduleProblem } from './schedule.ts';
 import { Secret } from './secret.ts';
 import type { Settings, StorageSettings } from './settings.ts';
 
@@ -58,12 +58,13 @@ export interface SettingRow<T, D extends T | null> {
 const MAX_TEXT = 2048;
 const MIN_KEY_LENGTH = 32;
 
+/** A parse problem in words; the value itself is kept out of it (it may be a secret). */
 const problem = (message: string) => ({ code: 'custom' as const, message, input: '' });
 
 const textSchema = z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
 
 /** An absolute http(s) URL without a user name or password in it (those would be sent and logged). */
-export const urlSchema = textSchema.transform((value, ctx) => {
+const urlSchema = textSchema.transform((value, ctx) => {
   const url = URL.parse(value);
   if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     ctx.issues.push(problem('must be an absolute http:// or https:// URL'));
@@ -76,10 +77,12 @@ export const urlSchema = textSchema.transform((value, ctx) => {
   return url;
 });
 
+const MAX_SECRET = 4096;
 const secretSchema = (minLength = 1) =>
   z
     .string()
     .min(minLength, `must be at least ${minLength} characters`)
+    .max(MAX_SECRET, `must be at most ${MAX_SECRET} characters`)
     .transform((value) => new Secret(value));
 
 const text = () => ({ parse: textSchema, input: { type: 'text' } as const });
@@ -121,7 +124,7 @@ const choice = <const T extends string>(options: readonly T[]) => ({
 /** NCRONTAB, parsed by the cron library; see schedule.ts. */
 const schedule = () => ({
   parse: z.string().transform((value, ctx) => {
-    const found: ScheduleProblem | null = scheduleProblem(value);
+    const found = scheduleProblem(value);
     if (found === null) return value.split(/\s+/).join(' ');
     ctx.issues.push(problem(found));
     return z.NEVER;
@@ -328,7 +331,11 @@ export const SETTING_TABLE = {
     access: 'deployment-only',
     page: { group: 'Deployment (read only)', label: 'Storage' },
     infra: 'local',
-    of: (s) => (s.storage.kind === 'connectionString' ? s.storage.connectionString : null),
+    // An identity-based connection is set too (by its parts): shown as set, as in Azure.
+    of: (s) =>
+      s.storage.kind === 'connectionString'
+        ? s.storage.connectionString
+        : new Secret(`identity:${s.storage.accountName}`),
   }),
   AzureWebJobsStorage__accountName: storagePart(
     {

@@ -15,11 +15,13 @@ import {
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
-import { createServices, type Services } from '../../shared/app/services.ts';
+import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import { wireAdmin } from '../../shared/app/wire-admin.ts';
 import { wireCalendarSync, wireMaintenance, wireScan } from '../../shared/app/wire-sync.ts';
 import type { CalendarSource } from '../../shared/calendar/calendar-source.ts';
+import { ClientStates } from '../../shared/calendar/client-states.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { Secret } from '../../shared/config/secret.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
 import {
@@ -29,6 +31,9 @@ import {
   scanMessage,
   type WorkQueues,
 } from '../../shared/queues/messages.ts';
+import { createStorageClients, type StorageClients } from '../../shared/storage/storage-clients.ts';
+import { Table } from '../../shared/storage/table.ts';
+import { tableClientStateKey } from '../../shared/storage/table-client-state-key.ts';
 import { runCalendarSync } from '../../shared/sync/calendar-sync.ts';
 import { runMaintenance } from '../../shared/sync/maintenance.ts';
 import { runScan } from '../../shared/sync/scan.ts';
@@ -78,6 +83,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
   let queues: RememberingQueues;
   let now = Date.now();
   const clock = () => now;
+  let storageClients: () => StorageClients;
 
   /** Runs the scan and every calendar-sync job it fans out. */
   async function scanAndSync(reason: 'startup' | 'force' = 'startup'): Promise<void> {
@@ -123,6 +129,11 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       PHONELINK_URL: phonelink.url,
       PHONELINK_API_KEY: 'sync-test-key',
     });
+    storageClients = () =>
+      createStorageClients({
+        kind: 'connectionString',
+        connectionString: new Secret(azurite.connectionString),
+      });
     const plain = createServices(settings);
     queues = new RememberingQueues(plain.queues);
     services = createServices(settings, { queues });
@@ -194,6 +205,32 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     const renewed = await services.subscriptions.getByUser('201');
     assert.equal(renewed?.id, listed?.id);
     assert.equal(exchange.subscriptions().filter((s) => s.id === listed?.id).length, 1);
+  });
+
+  it('creates a subscription anew, with a fresh clientState, when its state would expire before the renewal ends', async () => {
+    const ann = await services.subscriptions.getByUser('201');
+    const bob = await services.subscriptions.getByUser('202');
+    assert.ok(ann && bob);
+    // Ann's state is of the random kind made before states expired; Bob's was signed three days ago.
+    const keys = tableClientStateKey(new Table(storageClients().table(TABLES.runtimeSettings)));
+    const threeDaysOld = await new ClientStates(keys, () => Date.now() - 3 * 24 * HOUR).mint('202');
+    await services.subscriptions.put({ ...ann, clientState: 'c2VjcmV0LWFubi1jbGllbnQtc3RhdGU' });
+    await services.subscriptions.put({ ...bob, clientState: threeDaysOld });
+    await scanAndSync('force');
+    for (const [userId, old] of [
+      ['201', ann],
+      ['202', bob],
+    ] as const) {
+      const now = await services.subscriptions.getByUser(userId);
+      assert.ok(now !== null && now.id !== old.id, `user ${userId} got a new subscription`);
+      assert.deepEqual(await services.clientStates.check(now.clientState ?? ''), { kind: 'signed', userId });
+      // The one it replaces is deleted at Graph, not left to notify twice until it expires.
+      assert.deepEqual(
+        exchange.subscriptions().filter((s) => s.id === old.id),
+        [],
+      );
+      assert.equal(exchange.subscriptions().find((s) => s.id === now.id)?.clientState, now.clientState);
+    }
   });
 
   it('hands users to the presence worker when recalculating them in the job fails', async () => {

@@ -89,4 +89,31 @@ describe('§4 user directory sync', () => {
     world.sim.setFault(null);
     assert.equal((await world.deps.users.list()).length, 2);
   });
+
+  it('skips an entry it cannot keep, with a log line, and syncs everyone else', async () => {
+    const kept = { id: '207', name: 'Gil Mora', email: 'gil@contoso.com', calendarIntegration: true };
+    world.sim.setUsers([
+      { id: '20\ud800', name: 'Lone Surrogate', email: 'lone@contoso.com', calendarIntegration: true },
+      { id: '9'.repeat(2_000), name: 'Long Id', email: 'long@contoso.com', calendarIntegration: true },
+      { id: '208', name: 'Bad \udc00 Name', email: 'bad@contoso.com', calendarIntegration: true },
+      { id: '209', name: 'Bad Address', email: 'x\ud800@contoso.com', calendarIntegration: true },
+      kept,
+    ]);
+    const result = await sync();
+    assert.deepEqual(
+      result.integrated.map((u) => u.id),
+      ['207'],
+    );
+    assert.deepEqual(
+      (await world.deps.users.list()).map((u) => u.id),
+      ['207'],
+    );
+    const skipped = (await world.logLines()).filter((line) => line.startsWith('Skipping PHONE-LiNK user'));
+    assert.equal(skipped.length, 4, skipped.join('\n'));
+    assert.ok(
+      skipped.includes(
+        'Skipping PHONE-LiNK user "20\\ud800": the id is no valid id (empty, too long, or not text)',
+      ),
+    );
+  });
 });
