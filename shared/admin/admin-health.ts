@@ -16,6 +16,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Graph event subscriptions live at most 7 days and are renewed well before; half a day left means renewal is failing. */
 const SUBSCRIPTION_WARN_MS = 12 * HOUR;
+/** EWS subscriptions live a day and are re-subscribed with 3 hours left (calendar/ews/ews-liveness.ts): 2 left means renewal is failing. */
+const EWS_SUBSCRIPTION_WARN_MS = 2 * HOUR;
+
+function warnBefore(subscription: { readonly source: 'graph' | 'ews' }): number {
+  return subscription.source === 'ews' ? EWS_SUBSCRIPTION_WARN_MS : SUBSCRIPTION_WARN_MS;
+}
 const CREDENTIAL_WARN_MS = 30 * DAY;
 /** Entra ID client secrets last at most 24 months; say so well before. */
 const SECRET_AGE_WARN_MS = 540 * DAY;
@@ -124,7 +130,7 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
           userId: user.id,
         });
       }
-    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < SUBSCRIPTION_WARN_MS) {
+    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < warnBefore(subscription)) {
       expiringSoon += 1;
       const expired = subscription.expiresAt <= now;
       warnings.push({

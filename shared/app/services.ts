@@ -38,7 +38,10 @@ import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
  * service: a field in `Services` and its factory in `FACTORIES`.
  */
 export interface Services {
+  /** The settings these services were built with (the start-up ones overruled by the admin page's, when rebuilt). */
   readonly settings: Settings;
+  /** The settings the process started with: what a setting reset on the admin page goes back to. */
+  readonly startup: Settings;
   readonly users: UserStore;
   readonly calendars: CalendarStore;
   readonly presence: PresenceStore;
@@ -92,6 +95,7 @@ type Factories = {
 const table = (context: ServiceContext, name: string): Table => new Table(context.storage.table(name));
 
 const FACTORIES: Factories = {
+  startup: (c) => c.settings,
   users: (c) => new TableUserStore(table(c, TABLES.users)),
   calendars: (c) => new TableCalendarStore(table(c, TABLES.calendars)),
   presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
@@ -108,6 +112,7 @@ const FACTORIES: Factories = {
     createCalendarSource(c.settings, {
       clientState: (userId) => c.services.clientStates.mint(userId),
       renewable: coversSubscriptionUntil,
+      log: c.services.log,
     }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
@@ -157,22 +162,19 @@ let follower: RuntimeSettingsFollower<Services> | null = null;
 /**
  * The process's services, from the environment and local.settings.json (SPEC §7), made once,
  * then rebuilt when an administrator changes a setting (PUT /api/settings; checked every 30 s).
- * Not under `node --test`, where each test builds its own.
  */
 export function getServices(): Services {
   if (singleton === null) {
     const startup = loadSettings(process.env, readLocalSettings(process.cwd()));
     singleton = createServices(startup);
-    follower =
-      process.env.NODE_TEST_CONTEXT === undefined
-        ? new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
-            createServices(settings, {
-              secretVault: current.secretVault,
-              log: current.log,
-              logReader: current.logReader,
-            }),
-          )
-        : null;
+    follower = new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
+      createServices(settings, {
+        startup: current.startup,
+        secretVault: current.secretVault,
+        log: current.log,
+        logReader: current.logReader,
+      }),
+    );
   }
   const current = singleton;
   follower?.follow(current, (next) => {
@@ -183,7 +185,7 @@ export function getServices(): Services {
 
 /** The settings the process started with (before any change made on the admin page). */
 export function startupSettings(): Settings {
-  return follower?.startup ?? getServices().settings;
+  return getServices().startup;
 }
 
 /** After this process changed a setting: the next getServices() looks for it at once. */

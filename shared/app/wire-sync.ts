@@ -1,4 +1,4 @@
-import { syncDirectory } from '../phonelink/directory-sync.ts';
+import { type DirectorySyncDeps, syncDirectory } from '../phonelink/directory-sync.ts';
 import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
@@ -26,19 +26,24 @@ export function wireCalendarSync(services: Services): CalendarSyncDeps {
   };
 }
 
+/** SPEC §4 directory sync, the scan's first step; a refused or failed read counts for the PHONE-LiNK status. */
+export function wireDirectorySync(services: Services): DirectorySyncDeps {
+  return {
+    phonelink: services.phonelink,
+    users: services.users,
+    log: services.log,
+    now: services.clock.now,
+    health: services.phonelinkHealth,
+  };
+}
+
 /** A scan (start-up, weekly, Force now): directory sync, then calendar-sync jobs. */
 export function wireScan(services: Services): ScanDeps {
   return {
     get calendarSource() {
       return services.calendarSource;
     },
-    syncDirectory: () =>
-      syncDirectory({
-        phonelink: services.phonelink,
-        users: services.users,
-        log: services.log,
-        now: services.clock.now,
-      }),
+    syncDirectory: () => syncDirectory(wireDirectorySync(services)),
     subscriptions: services.subscriptions,
     calendars: services.calendars,
     queues: services.queues,

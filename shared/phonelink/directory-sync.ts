@@ -11,8 +11,8 @@ export interface DirectorySyncDeps {
   readonly users: UserStore;
   readonly log: AdminLog;
   readonly now: () => Instant;
-  /** When given, the outcome of reading the directory counts for the PHONE-LiNK connection status. */
-  readonly health?: PhonelinkHealth;
+  /** SPEC §4: the outcome of reading the directory counts for the PHONE-LiNK connection status. */
+  readonly health: PhonelinkHealth;
 }
 
 export interface DirectorySyncResult {
@@ -80,10 +80,10 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
 async function listUsers(deps: DirectorySyncDeps) {
   try {
     const users = await deps.phonelink.listUsers();
-    await deps.health?.report('online', null, deps.now());
+    await deps.health.report('online', null, deps.now());
     return users;
   } catch (error) {
-    if (error instanceof AppError && deps.health !== undefined) {
+    if (error instanceof AppError) {
       if (error.code === 'phonelink.unauthorized')
         await deps.health.report('unauthorized', error.message, deps.now());
       if (error.code === 'phonelink.unreachable')

@@ -24,6 +24,7 @@ import {
   queuedRecalculation,
 } from './calendar-sync-plan.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
+import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
 import { isTransient, storeUser, type UserState } from './store-mailbox-read.ts';
 import { syncWindow } from './sync-policy.ts';
 
@@ -115,6 +116,7 @@ export async function runCalendarSync(
       }),
     ),
   );
+  await keepProvenWatermarks(deps.subscriptions, message, calendars);
   const plan = planFollowUps(message, users, outcomes, {
     recalculatesHere: deps.recalculate !== undefined,
     unconfirmedSince,

@@ -4,11 +4,17 @@ import { after, before, describe, it } from 'node:test';
 import { TableServiceClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { transportWarnings } from '../../shared/admin/admin-health.ts';
+import { wireRecalculation } from '../../shared/app/wire-presence.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
+import { presenceMessage } from '../../shared/queues/messages.ts';
 import type { UserRecord } from '../../shared/storage/stores.ts';
 import { createRedactor, REDACTED } from '../../shared/telemetry/redaction.ts';
+import { storeReadCalendar } from '../pipeline/support/stored-calendar.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 import { type AdminWorld, SECRETS, startAdminWorld } from './admin-world.ts';
+
+const HOUR = 3_600_000;
 
 const ROUTES: readonly [string, string][] = [
   ['GET', 'status'],
@@ -101,6 +107,36 @@ describe('§5 admin API', () => {
       assert.match(String(offline.cause), /PHONE-LiNK: credentials refused/);
       await world.services.health.report('phonelink', { ok: true }, Date.now());
       assert.equal(record((await world.call('GET', 'status')).json).status, 'online');
+    });
+  });
+
+  describe('§7 Activate (INTEGRATION_ENABLED), as the presence worker reads it', () => {
+    it('pushes nothing once Activate is unticked through the admin API', async () => {
+      const readAt = Date.now();
+      const window = { start: readAt - HOUR, end: readAt + 7 * 24 * HOUR };
+      const meeting = anAppointment({ start: readAt - HOUR, end: readAt + HOUR });
+      const recalculate = () =>
+        recalculatePresence(
+          wireRecalculation(world.services),
+          presenceMessage.parse({ userId: '201', reason: 'calendar-changed' }),
+        );
+      const pushes = () => world.phonelink.pushes.filter((push) => push.userId === '201').length;
+      await storeReadCalendar(world.services, '201', [meeting], { readAt, window, user: aUser() });
+      assert.equal(await recalculate(), 'pushed');
+      const pushed = pushes();
+
+      assert.equal(
+        (await world.call('PUT', 'settings', { body: '{"INTEGRATION_ENABLED": false}' })).status,
+        200,
+      );
+      try {
+        // The meeting was cancelled: a push is due, and must not go out while not activated.
+        await storeReadCalendar(world.services, '201', [], { readAt: readAt + 1, window, user: aUser() });
+        assert.equal(await recalculate(), 'integration-off');
+        assert.equal(pushes(), pushed);
+      } finally {
+        await world.call('PUT', 'settings', { body: '{"INTEGRATION_ENABLED": true}' });
+      }
     });
   });
 

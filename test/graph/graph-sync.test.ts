@@ -14,6 +14,7 @@ import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import { getStatus } from '../../shared/admin/admin-status.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import { wireAdmin } from '../../shared/app/wire-admin.ts';
@@ -31,6 +32,7 @@ import {
   scanMessage,
   type WorkQueues,
 } from '../../shared/queues/messages.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../../shared/storage/storage-clients.ts';
 import { Table } from '../../shared/storage/table.ts';
 import { tableClientStateKey } from '../../shared/storage/table-client-state-key.ts';
@@ -87,13 +89,13 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   /** Runs the scan and every calendar-sync job it fans out. */
   async function scanAndSync(reason: 'startup' | 'force' = 'startup'): Promise<void> {
-    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason }));
+    await runScan(wireScan(services), scanMessage.parse({ reason }));
     await drainCalendarSync();
   }
 
   async function drainCalendarSync(): Promise<void> {
     for (const message of queues.take('calendar-sync')) {
-      await runCalendarSync({ ...wireCalendarSync(services), now: clock }, message);
+      await runCalendarSync(wireCalendarSync(services), message);
     }
   }
 
@@ -136,7 +138,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       });
     const plain = createServices(settings);
     queues = new RememberingQueues(plain.queues);
-    services = createServices(settings, { queues });
+    services = createServices(settings, { queues, clock: { now: clock, sleep: systemClock.sleep } });
   });
 
   after(async () => {
@@ -195,13 +197,13 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('hands each job the subscriptions the scan listed, and the job renews them without reading each', async () => {
     const listed = await services.subscriptions.getByUser('201');
-    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason: 'force' }));
+    await runScan(wireScan(services), scanMessage.parse({ reason: 'force' }));
     const jobs = queues.take('calendar-sync').map((m) => calendarSyncMessage.parse(m));
     assert.deepEqual(
       jobs.flatMap((job) => job.subscriptions ?? []).find((s) => s.userId === '201'),
       listed,
     );
-    for (const job of jobs) await runCalendarSync({ ...wireCalendarSync(services), now: clock }, job);
+    for (const job of jobs) await runCalendarSync(wireCalendarSync(services), job);
     const renewed = await services.subscriptions.getByUser('201');
     assert.equal(renewed?.id, listed?.id);
     assert.equal(exchange.subscriptions().filter((s) => s.id === listed?.id).length, 1);
@@ -355,7 +357,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('re-reads a calendar on the hourly refresh only once it is 20 hours old', async () => {
     exchange.resetCounters();
-    await runMaintenance({ ...wireMaintenance(services), now: clock });
+    await runMaintenance(wireMaintenance(services));
     const refresh = queues.sent.filter((s) => s.queue === 'calendar-sync');
     assert.ok(refresh.every((s) => (s.message as { reason: string }).reason === 'refresh-oof'));
     const readAt = (await services.calendars.get('202'))?.calendarReadAt;
@@ -363,7 +365,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, readAt, 'not re-read after an hour');
     assert.ok(exchange.operationCount('mailboxSettings') >= 1);
     now += 21 * HOUR;
-    await runMaintenance({ ...wireMaintenance(services), now: clock });
+    await runMaintenance(wireMaintenance(services));
     await drainCalendarSync();
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, now, 're-read after 21 hours');
   });
@@ -380,4 +382,23 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.equal(await services.calendars.get('202'), null);
     assert.ok(!exchange.subscriptions().some((s) => s.id === subscription.id));
   });
+
+  for (const status of [401, 403] as const) {
+    it(`§4 turns the status offline with a log line when PHONE-LiNK refuses the directory read (${status})`, async () => {
+      const offlineLines = async () =>
+        (await logLines()).filter((line) => line.startsWith('PHONE-LiNK integration offline')).length;
+      const before = await offlineLines();
+      phonelink.setFault({ status });
+      await assert.rejects(runScan(wireScan(services), scanMessage.parse({ reason: 'force' })), {
+        code: 'phonelink.unauthorized',
+      });
+      phonelink.setFault(null);
+      const offline = await getStatus(wireAdmin(services));
+      assert.equal(offline.status, 'offline');
+      assert.match(offline.cause ?? '', /^PHONE-LiNK: /);
+      assert.equal(await offlineLines(), before + 1);
+      await scanAndSync('force');
+      assert.equal((await getStatus(wireAdmin(services))).status, 'online');
+    });
+  }
 });

@@ -6,14 +6,7 @@ import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world
 
 describe('§4 user directory sync', () => {
   let world: PipelineWorld;
-  const sync = () =>
-    syncDirectory({
-      phonelink: world.deps.phonelink,
-      users: world.deps.users,
-      log: world.log,
-      now: world.deps.now,
-      health: world.deps.health,
-    });
+  const sync = () => syncDirectory(world.directorySync);
 
   before(async () => {
     world = await startPipelineWorld([

@@ -205,7 +205,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     await seed(world, '311', [anAppointment()]);
     world.setNow(utc('2026-11-24T08:00:00Z'));
     assert.equal(await recalc(world, { userId: '311', reason: 'scan' }), 'pushed');
-    world.setIntegrationEnabled(false);
+    await world.setIntegrationEnabled(false);
     world.setNow(utc('2026-11-24T09:00:00Z'));
     try {
       assert.equal(
@@ -213,7 +213,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
         'integration-off',
       );
     } finally {
-      world.setIntegrationEnabled(true);
+      await world.setIntegrationEnabled(true);
     }
     assert.equal(world.sim.pushes.filter((p) => p.userId === '311').length, 1);
     assert.equal((await world.deps.presence.get('311'))?.wakeAt, null);
