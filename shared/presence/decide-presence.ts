@@ -21,14 +21,18 @@ import { nextChangeAfter } from './transitions.ts';
 
 /** What the presence record remembers of a user between recalculations. */
 export interface PresenceMemory {
-  /** The body last pushed, or reserved for a push under way; null when what PHONE-LiNK shows is unknown. */
+  /**
+   * The body PHONE-LiNK last accepted (or superseded with 409), or reserved for a push under
+   * way; null when what it shows is unknown (a push failed).
+   */
   readonly lastPushed: PresenceBody | null;
   readonly lastPushedAt: Instant | null;
   /** The last sequence used; the next push uses a higher one. */
   readonly sequence: number;
   readonly override: Override | null;
-  /** The instant the one scheduled wake-up is for. */
+  /** The instant the one scheduled wake-up is for, so schedules do not pile up. */
   readonly wakeAt: Instant | null;
+  /** When the last change notice arrived (administrators read it). */
   readonly lastNotificationAt: Instant | null;
 }
 
