@@ -100,6 +100,7 @@ describe('§8 telemetry to Application Insights', () => {
     const t = getTelemetry();
     t.pushed('accepted');
     t.pushed('superseded');
+    t.updateRetried('recalculation-failed');
     t.notificationToPush(850);
     t.scanned({ durationMs: 1234, users: 12, integrated: 10 });
     t.graphThrottled(2000);
@@ -140,6 +141,7 @@ describe('§8 telemetry to Application Insights', () => {
     const names = new Set(collector.envelopes.flatMap(metricNames));
     for (const name of [
       METRICS.pushes,
+      METRICS.updateRetries,
       METRICS.notificationToPushLag,
       METRICS.scanDuration,
       METRICS.scanUsers,
