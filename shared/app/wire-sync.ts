@@ -1,6 +1,7 @@
 import { type DirectorySyncDeps, syncDirectory } from '../phonelink/directory-sync.ts';
 import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
+import type { MailboxCheckDeps } from '../sync/check-mailboxes.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
 import type { ScanDeps } from '../sync/scan.ts';
 import { integrationEnabled } from './integration-enabled.ts';
@@ -67,5 +68,16 @@ export function wireMaintenance(services: Services): MaintenanceDeps {
     policy: services.settings.policy,
     integrationEnabled: () => integrationEnabled(services),
     now: services.clock.now,
+  };
+}
+
+/** The check of where each mailbox is served from (a hybrid organization's moves). */
+export function wireMailboxCheck(services: Services): MailboxCheckDeps {
+  return {
+    get calendarSource() {
+      return services.calendarSource;
+    },
+    users: services.users,
+    integrationEnabled: () => integrationEnabled(services),
   };
 }
