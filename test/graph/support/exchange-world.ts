@@ -47,6 +47,8 @@ export interface ExchangeWorldOptions {
   readonly latencyMs?: number;
   readonly throttleRatio?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** More entry points of functions/ to serve (e.g. admin routes). */
+  readonly functions?: readonly string[];
 }
 
 export interface ExchangeWorld {
@@ -90,9 +92,12 @@ export const SOURCE_FUNCTIONS: Record<CalendarSourceKind, readonly string[]> = {
   hybrid: ['graph-notifications-http.ts', 'graph-lifecycle-http.ts', 'ews-notifications-http.ts'],
 };
 
-async function loadFunctions(source: CalendarSourceKind): Promise<FunctionDefinition[]> {
+async function loadFunctions(
+  source: CalendarSourceKind,
+  more: readonly string[] = [],
+): Promise<FunctionDefinition[]> {
   const definitions: FunctionDefinition[] = [];
-  for (const file of [...COMMON_FUNCTIONS, ...SOURCE_FUNCTIONS[source]]) {
+  for (const file of [...COMMON_FUNCTIONS, ...SOURCE_FUNCTIONS[source], ...more]) {
     const module: Record<string, unknown> = await import(`../../../functions/${file}`);
     for (const value of Object.values(module)) {
       if (isDefinition(value)) definitions.push(value);
@@ -182,7 +187,7 @@ export async function startExchangeWorld(options: ExchangeWorldOptions): Promise
     const host = await startFunctionsHost({
       port,
       settingsDir,
-      functions: await loadFunctions(options.source),
+      functions: await loadFunctions(options.source, options.functions),
       print: () => undefined,
       env: {
         ...(await frontEnd(exchange)),
