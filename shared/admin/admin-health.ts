@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
+import { getTelemetry } from '../telemetry/telemetry.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
 import { isLoopback } from './credential-destinations.ts';
@@ -198,6 +199,7 @@ async function credentialWarnings(
       if (block === undefined) throw new AppError('config.invalid', 'no certificate in the file');
       const validTo = Date.parse(new X509Certificate(block).validTo);
       certificateExpiresAt = toIsoSeconds(validTo);
+      getTelemetry().credentialExpires('graph-client-certificate', validTo - now);
       if (validTo - now < CREDENTIAL_WARN_MS) {
         warnings.push({
           severity: validTo <= now ? 'error' : 'warning',
@@ -215,6 +217,8 @@ async function credentialWarnings(
   }
   const secret = secretInfo.get('GRAPH_CLIENT_SECRET');
   if (settings.calendarSource === 'graph' && secret !== undefined) {
+    if (secret.expiresAt !== null)
+      getTelemetry().credentialExpires('graph-client-secret', secret.expiresAt - now);
     if (secret.expiresAt !== null && secret.expiresAt - now < CREDENTIAL_WARN_MS) {
       warnings.push({
         severity: secret.expiresAt <= now ? 'error' : 'warning',

@@ -15,6 +15,7 @@ import { createStorageClients, type StorageClients } from '../storage/storage-cl
 import type {
   CalendarStore,
   HealthStore,
+  LastScanStore,
   PresenceStore,
   RuntimeSettingsStore,
   SubscriptionStore,
@@ -25,6 +26,7 @@ import { TableAdminLog } from '../storage/table-admin-log.ts';
 import { TableCalendarStore } from '../storage/table-calendar-store.ts';
 import { tableClientStateKey } from '../storage/table-client-state-key.ts';
 import { createTableHealthStore } from '../storage/table-health-store.ts';
+import { TableLastScanStore } from '../storage/table-last-scan.ts';
 import { TableMailboxRouteStore } from '../storage/table-mailbox-route-store.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
@@ -50,6 +52,8 @@ export interface Services {
   readonly presence: PresenceStore;
   readonly subscriptions: SubscriptionStore;
   readonly runtimeSettings: RuntimeSettingsStore;
+  /** When the deployment last scanned: one start-up scan per deployment, not per instance. */
+  readonly lastScan: LastScanStore;
   readonly queues: WorkQueues;
   /** The host's `<queue>-poison` queues, which the hourly maintenance re-runs. */
   readonly poisonQueues: PoisonQueues;
@@ -106,6 +110,7 @@ const FACTORIES: Factories = {
   presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
   subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
   runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
+  lastScan: (c) => new TableLastScanStore(table(c, TABLES.runtimeSettings)),
   queues: (c) => new StorageWorkQueues(c.storage.queueService),
   poisonQueues: (c) => new StorageWorkQueues(c.storage.queueService),
   // One object writes and reads the log.

@@ -122,6 +122,24 @@ export interface SubscriptionStore {
   list(): Promise<readonly CalendarSubscription[]>;
 }
 
+/** When the deployment last scanned, so that a new instance's start does not scan again. */
+export interface LastScanStore {
+  /** The last scan, with what `claim` needs to take the next one. */
+  read(): Promise<LastScan>;
+  /**
+   * Records `at` as the last scan, unless another process has since `seen` was read: true when
+   * this caller may scan.
+   */
+  claim(at: Instant, seen: LastScan): Promise<boolean>;
+  /** Gives a claim back (the scan could not be queued), so the next start scans. */
+  release(seen: LastScan): Promise<void>;
+}
+
+export interface LastScan {
+  readonly at: Instant | null;
+  readonly etag: string | null;
+}
+
 /** Settings an administrator changes at run time (SPEC §5 PUT /api/settings); never secrets. */
 export interface RuntimeSettingsStore {
   get(): Promise<Readonly<Record<string, string | number | boolean>>>;

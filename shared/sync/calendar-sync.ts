@@ -25,7 +25,8 @@ import {
 } from './calendar-sync-plan.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
 import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
-import { isTransient, storeUser, type UserState } from './store-mailbox-read.ts';
+import { isTransient, type UserState } from './mailbox-read-plan.ts';
+import { storeUser } from './store-mailbox-read.ts';
 import { syncWindow } from './sync-policy.ts';
 
 export interface CalendarSyncDeps {

@@ -47,7 +47,12 @@ describe('§1 hybrid organizations: each mailbox on its side', () => {
   before(async () => {
     world = await startExchangeWorld({
       source: 'hybrid',
-      functions: ['admin-scan-http.ts', 'admin-status-http.ts', 'admin-users-http.ts', 'admin-health-http.ts'],
+      functions: [
+        'admin-scan-http.ts',
+        'admin-status-http.ts',
+        'admin-users-http.ts',
+        'admin-health-http.ts',
+      ],
       users: USERS.map(({ id, email }) => ({ id, email })),
       seed: (mailboxes) => {
         for (const user of USERS) if (user.home !== null) homesOf(mailboxes).place(user.email, user.home);
