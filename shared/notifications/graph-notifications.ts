@@ -37,8 +37,6 @@ export interface GraphWebhookDeps {
   readonly now: () => Instant;
 }
 
-export { COALESCE_SECONDS } from './calendar-sync-requests.ts';
-
 const IGNORED_LOG_EVERY_MS = 60_000;
 /**
  * Graph documents no largest delivery: it gathers the notices of the subscriptions that share a
@@ -169,17 +167,22 @@ export class GraphWebhook {
     return this.#ignore(now);
   }
 
-  /** Counts an ignored notice, logged at most once a minute. */
-  async #ignore(now: Instant): Promise<null> {
+  /**
+   * Counts an ignored notice, logged at most once a minute. The answer does not wait for the log
+   * line (the acknowledgement holds validation and the queue write only), nor fails with it.
+   */
+  #ignore(now: Instant): null {
     this.#ignored += 1;
     if (now - this.#ignoredLoggedAt >= IGNORED_LOG_EVERY_MS) {
       this.#ignoredLoggedAt = now;
       const count = this.#ignored;
       this.#ignored = 0;
-      await this.#deps.log.write(
-        `Ignored ${count} Microsoft Graph notification(s) with an unknown subscription or a wrong clientState`,
-        'warning',
-      );
+      void this.#deps.log
+        .write(
+          `Ignored ${count} Microsoft Graph notification(s) with an unknown subscription or a wrong clientState`,
+          'warning',
+        )
+        .catch(() => undefined);
     }
     return null;
   }
