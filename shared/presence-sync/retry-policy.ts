@@ -1,7 +1,5 @@
+import { MAX_DELAY_SECONDS } from '../queues/messages.ts';
 import { backoffSeconds } from '../runtime/retry.ts';
-
-/** Queue messages can be delayed by at most 7 days; keep a margin for clock differences. */
-export const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 60;
 
 export type RetryCause = 'unreachable' | 'unauthorized';
 

@@ -8,7 +8,7 @@ import { chunk, USERS_PER_JOB } from './sync-policy.ts';
 
 export interface ScanDeps {
   readonly calendarSource: CalendarSource;
-  /** H3's directory sync, bound to its dependencies. */
+  /** SPEC §4 directory sync, bound to its dependencies. */
   readonly syncDirectory: () => Promise<{
     readonly integrated: readonly UserRecord[];
     readonly removed: readonly UserRecord[];
