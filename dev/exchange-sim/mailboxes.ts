@@ -15,6 +15,8 @@ export interface SimUser {
   readonly userPrincipalName: string;
   /** The primary SMTP address. */
   readonly mail: string;
+  /** The other SMTP proxy addresses (lower case): Exchange delivers to them, but they are no primary. */
+  readonly aliases: readonly string[];
   readonly displayName: string;
   /** False for a directory user without an Exchange Online mailbox (Graph: MailboxNotEnabledForRESTAPI). */
   readonly hasMailbox: boolean;
@@ -128,6 +130,8 @@ export interface AddUserInput {
   readonly displayName?: string;
   readonly id?: string;
   readonly userPrincipalName?: string;
+  /** Further SMTP proxy addresses of the mailbox. */
+  readonly aliases?: readonly string[];
   readonly timeZone?: string;
   readonly hasMailbox?: boolean;
 }
@@ -164,6 +168,7 @@ export class Mailboxes {
       id: input.id ?? randomUUID(),
       userPrincipalName: input.userPrincipalName ?? email,
       mail: email,
+      aliases: (input.aliases ?? []).map((alias) => alias.toLowerCase()),
       displayName: input.displayName ?? email.split('@')[0] ?? email,
       hasMailbox: input.hasMailbox ?? true,
     };
@@ -178,6 +183,7 @@ export class Mailboxes {
     this.#byId.set(user.id.toLowerCase(), state);
     this.#byAddress.set(email, state);
     this.#byAddress.set(user.userPrincipalName.toLowerCase(), state);
+    for (const alias of user.aliases) this.#byAddress.set(alias, state);
     return user;
   }
 
@@ -187,6 +193,7 @@ export class Mailboxes {
     this.#byId.delete(state.user.id.toLowerCase());
     this.#byAddress.delete(state.user.mail);
     this.#byAddress.delete(state.user.userPrincipalName.toLowerCase());
+    for (const alias of state.user.aliases) this.#byAddress.delete(alias);
   }
 
   /** The user by object id, UPN or SMTP address (case-insensitive), or undefined. */
