@@ -1,6 +1,6 @@
 import type { CalendarSubscription, CalendarWindow } from '../calendar/calendar-source.ts';
 import type { PresenceMemory } from '../presence/decide-presence.ts';
-import type { Appointment, Instant, OutOfOffice, Override } from '../presence/model.ts';
+import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
 
 /**
  * What the service keeps in Azure Table storage. These are ports: `table-stores.ts` implements
