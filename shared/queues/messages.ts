@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { subscriptionRecord } from '../storage/records.ts';
 
+/** The longest visibility delay Azure Storage queues accept: 7 days. */
+export const MAX_QUEUE_DELAY_SECONDS = 7 * 24 * 3600;
+
+/** The longest delay our senders ask for: the queue's, less a margin for clocks that differ. */
+export const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_SECONDS - 60;
+
 /** Queue names (lower-case, as Azure requires). Poison queues are `<name>-poison`. */
 export const QUEUES = {
   /** Read one or more users' calendars and out-of-office from Exchange, store, (re)subscribe. */
@@ -21,6 +27,12 @@ export const calendarSyncMessage = z.object({
    * read after this instant is already up to date, so a burst of notices costs one read.
    */
   notifiedAt: z.number().int().optional(),
+  /**
+   * For 'notification': every notice this message stands for arrived before this instant (a
+   * delayed message absorbs notices until it is visible). A user whose stored read began at or
+   * after it is up to date (notifications/read-coalescing.ts). Absent: `notifiedAt`.
+   */
+  coveredUntil: z.number().int().optional(),
   /**
    * The users' addresses as the scan just read them from PHONE-LiNK, so the job need not look
    * each user up again (a scan of 10,000 users saves 10,000 storage reads).

@@ -1,4 +1,5 @@
 import type { AppError } from '../errors.ts';
+import { readStillNeeded } from '../notifications/read-coalescing.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SyncHandOver } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncMessage, PresenceGroupMessage } from '../queues/messages.ts';
@@ -41,15 +42,14 @@ export function planReads(
   users: readonly UserState[],
   now: Instant,
   scanWindowDays: number,
+  /** Where each user's mailbox is read (a hybrid organization's side), shown on the subscribing line. */
+  places: ReadonlyMap<string, string> = new Map(),
 ): ReadPlan {
   const { fullRead, withSubscription } = planLoad(message);
   const readCalendar = users.filter(({ stored }) => {
     if (message.outOfOfficeOnly) return calendarIsStale(stored, now, scanWindowDays);
-    // A read that began after the notice arrived already holds the change.
-    if (message.notifiedAt !== undefined && stored?.calendarReadAt != null) {
-      return stored.calendarReadAt < message.notifiedAt;
-    }
-    return true;
+    // A read that began after the notices arrived already holds their changes.
+    return readStillNeeded(stored?.calendarReadAt ?? null, message.coveredUntil ?? message.notifiedAt);
   });
   const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;
   const subscribe = !withSubscription
@@ -59,7 +59,10 @@ export function planReads(
       : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
   const logLines = fullRead
     ? [
-        ...subscribe.map(({ mailbox }) => `Subscribing to availability of user: ${mailbox.email}`),
+        ...subscribe.map(({ mailbox }) => {
+          const place = places.get(mailbox.userId);
+          return `Subscribing to availability of user: ${mailbox.email}${place === undefined ? '' : ` (${place})`}`;
+        }),
         `Getting out-of-office settings for: ${readOutOfOffice.length} users`,
         ...readOutOfOffice.map(({ mailbox }) => `Getting out-of-office settings for: ${mailbox.email}`),
       ]

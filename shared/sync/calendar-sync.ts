@@ -36,7 +36,8 @@ export interface CalendarSyncDeps {
   readonly subscriptions: SubscriptionStore;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
-  readonly health?: HealthStore;
+  /** Where each job reports whether Exchange answered (GET /api/status). */
+  readonly health: HealthStore;
   readonly scanWindowDays: number;
   readonly now: () => Instant;
   /**
@@ -74,10 +75,14 @@ export async function runCalendarSync(
   const now = deps.now();
   const users = await loadUsers(deps, message, planLoad(message));
   if (users.length === 0) return;
-  const reads = planReads(message, users, now, deps.scanWindowDays);
+  const source = deps.calendarSource;
+  const places =
+    planLoad(message).fullRead && source.placesOf !== undefined
+      ? await source.placesOf(users.map((u) => u.mailbox))
+      : undefined;
+  const reads = planReads(message, users, now, deps.scanWindowDays, places);
   await writeLines(deps.log, reads.logLines);
 
-  const source = deps.calendarSource;
   // Subscribe and store the subscriptions before reading the calendars: a change between the
   // two is then either in the read or notified to a subscription we already know. (Graph may
   // notify a new subscription at once; a notice for an id not stored yet is ignored.)
@@ -211,7 +216,6 @@ async function reportHealth(
   now: Instant,
   failures: readonly AppError[],
 ): Promise<void> {
-  if (deps.health === undefined) return;
   const outage = failures.find((error) => isTransient(error) || error.code === 'exchange.unauthorized');
   await deps.health.report(
     'exchange',
