@@ -1,3 +1,4 @@
+import type { MailboxRouteStore } from '../calendar/hybrid/mailbox-routes.ts';
 import type { Secret } from '../config/secret.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
@@ -20,5 +21,7 @@ export interface AdminDeps extends SettingsDeps {
   readonly subscriptions: SubscriptionStore;
   readonly logReader: AdminLogReader;
   readonly health: HealthStore;
+  /** Each user's side of a hybrid organization (none kept otherwise). */
+  readonly mailboxRoutes: MailboxRouteStore;
   readonly now: () => Instant;
 }
