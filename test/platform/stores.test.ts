@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../../dev/azurite.ts';
+import { readLog } from '../../shared/admin/admin-log-view.ts';
 import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
@@ -14,6 +15,7 @@ import { Table } from '../../shared/storage/table.ts';
 import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { rotateClientStateKey } from '../../shared/storage/table-client-state-key.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
+import { saveAppointments, saveOutOfOffice } from '../support/calendar-writes.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const MINUTE = 60_000;
@@ -69,7 +71,7 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
   it('stores 1,000 appointments with long subjects and reads them back in order', async () => {
     const appointments = Array.from({ length: 1000 }, (_, i) => appointment(i));
     const window = { start: T0, end: T0 + 7 * 24 * 60 * MINUTE };
-    await services.calendars.saveAppointments('201', window, appointments, { readAt: T0, because: 'scan' });
+    await saveAppointments(services.calendars, '201', window, appointments, { readAt: T0, because: 'scan' });
     const stored = await services.calendars.get('201');
     assert.deepEqual(stored?.appointments, appointments);
     assert.deepEqual(stored?.window, window);
@@ -79,15 +81,15 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
 
   it('replaces the appointments on a newer read and ignores an older one', async () => {
     const window = { start: T0, end: T0 + MINUTE * 600 };
-    await services.calendars.saveAppointments('202', window, [appointment(1)], {
+    await saveAppointments(services.calendars, '202', window, [appointment(1)], {
       readAt: T0 + 10,
       because: 'scan',
     });
-    await services.calendars.saveAppointments('202', window, [appointment(2)], {
+    await saveAppointments(services.calendars, '202', window, [appointment(2)], {
       readAt: T0 + 20,
       because: 'notification',
     });
-    await services.calendars.saveAppointments('202', window, [appointment(3)], {
+    await saveAppointments(services.calendars, '202', window, [appointment(3)], {
       readAt: T0 + 15,
       because: 'late',
     });
@@ -110,7 +112,7 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
         Array.from({ length: long(n) ? 600 : 20 }, (_, i) => appointment(n * 1000 + i));
       await Promise.all(
         reads.map((n) =>
-          services.calendars.saveAppointments(userId, window, many(n), {
+          saveAppointments(services.calendars, userId, window, many(n), {
             readAt: T0 + n,
             because: `read ${n}`,
           }),
@@ -138,7 +140,7 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     const sizes = [20, 600, 5, 300, 0, 1];
     for (const [i, size] of sizes.entries()) {
       const list = Array.from({ length: size }, (_, k) => appointment(i * 1000 + k));
-      await services.calendars.saveAppointments('206', window, list, {
+      await saveAppointments(services.calendars, '206', window, list, {
         readAt: T0 + i,
         because: `read ${i}`,
       });
@@ -153,13 +155,14 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
   it('keeps out-of-office, time zone and the last error beside the appointments', async () => {
     const html = `<p>${'Away until Monday. '.repeat(6000)}</p>`;
     const window = { start: T0, end: T0 + MINUTE * 600 };
-    await services.calendars.saveAppointments('203', window, [appointment(1)], {
+    await saveAppointments(services.calendars, '203', window, [appointment(1)], {
       readAt: T0,
       because: 'scan',
     });
     await services.calendars.saveError('203', 'Mailbox not found');
     assert.equal((await services.calendars.get('203'))?.lastError, 'Mailbox not found');
-    await services.calendars.saveOutOfOffice(
+    await saveOutOfOffice(
+      services.calendars,
       '203',
       { status: 'scheduled', start: T0, end: T0 + MINUTE, internalReplyHtml: html },
       'W. Europe Standard Time',
@@ -231,8 +234,6 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
       (await services.presence.list()).map((r) => r.userId),
       ['301'],
     );
-    await services.presence.delete('301');
-    assert.equal(await services.presence.get('301'), null);
   });
 
   it('finds a subscription by id and by user, and forgets the replaced one', async () => {
@@ -320,6 +321,44 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
       ],
     );
     assert.deepEqual(await services.logReader.readAfter(rest[1]?.cursor ?? null, 10), []);
+  });
+
+  it('§6 stores each line as one line, whatever foreign value it holds (issue 15.7)', async () => {
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const log = new TableAdminLog(new Table(clients.table('foreignlog')));
+    await log.writeMany([
+      'Skipping user Ann\u2028Connected to Microsoft Graph (tenant evil) (201): no email address',
+      'Could not read the time zone of ann@contoso.com\r\nConnected (not found): UTC',
+      'Microsoft Graph lifecycle event missed for user 20\u2029\u202e1',
+    ]);
+    assert.deepEqual(
+      (await log.readAfter(null, 10)).map((e) => e.line),
+      [
+        'Skipping user Ann\\u2028Connected to Microsoft Graph (tenant evil) (201): no email address',
+        'Could not read the time zone of ann@contoso.com\\r\\nConnected (not found): UTC',
+        'Microsoft Graph lifecycle event missed for user 20\\u2029\\u202e1',
+      ],
+    );
+  });
+
+  it('§6 shows a line stored before as one line too (issue 15.7)', async () => {
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const table = new Table(clients.table('olderlog'));
+    await table.run('seed', (client) =>
+      client.createEntity({
+        partitionKey: 'log',
+        rowKey: `${String(T0).padStart(15, '0')}-000001-abcdef`,
+        at: { value: T0, type: 'Double' },
+        level: 'info',
+        line: 'Skipping user Ann\nConnected to Microsoft Graph (tenant evil)',
+      }),
+    );
+    const page = await readLog(new TableAdminLog(table), null);
+    assert.ok(page.ok);
+    assert.deepEqual(
+      page.value.entries.map((e) => e.line),
+      ['Skipping user Ann\\nConnected to Microsoft Graph (tenant evil)'],
+    );
   });
 
   it('§6 keeps the log bounded by age and count', async () => {
