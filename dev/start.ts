@@ -28,6 +28,14 @@ const startup = loadSettings(process.env, local);
 const port = startup.port;
 const configured = startup.graph.clientId !== null || startup.ews.url !== null;
 
+// Declared before the top-level await below, which runs startOfflineDemo.
+const EXCHANGE_PATHS = {
+  graph: 'Microsoft Graph',
+  ews: 'EWS',
+  hybrid:
+    'hybrid: Ann and Carla on Exchange Online, Bob, Dan and Eve on the Exchange Server; Dan moves to the cloud after 90 s',
+} as const;
+
 const stoppers: (() => Promise<void>)[] = [];
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -70,7 +78,7 @@ async function startOfflineDemo(): Promise<void> {
       `  Admin API key     ${demo.adminApiKey}`,
       `  Presence window   ${demo.presenceWindowUrl}`,
       `  Functions         ${demo.functionsUrl.replace('127.0.0.1', 'localhost')}/api/…`,
-      `  Exchange path     ${demo.source === 'graph' ? 'Microsoft Graph' : 'EWS'} (simulated; CALENDAR_SOURCE=${demo.source === 'graph' ? 'ews' : 'graph'} for the other)`,
+      `  Exchange path     ${EXCHANGE_PATHS[demo.source]} (simulated; CALENDAR_SOURCE=graph, ews or hybrid)`,
       `  Simulated Graph   ${demo.exchange.graphBaseUrl}`,
       `  Simulated EWS     ${demo.ewsUrl}`,
       '',
