@@ -121,7 +121,10 @@ export class GraphWebhook {
       // A copy of a notice already handled in this request costs nothing more.
       if (subscription === null || handled.has(`${event} ${subscription.id}`)) continue;
       handled.add(`${event} ${subscription.id}`);
-      await this.#deps.log.write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`);
+      // The log line is not on the acknowledgement's path (nor can its failure refuse the notice).
+      void this.#deps.log
+        .write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`)
+        .catch(() => undefined);
       if (event === 'subscriptionRemoved') {
         // Gone for good: forget it, so the resync creates a new one rather than renewing.
         this.#deps.known.forget(subscription.id);
