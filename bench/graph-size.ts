@@ -319,14 +319,6 @@ async function stopHost(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
-/** User and system CPU time of the process (clock ticks of 1/100 s, Linux's USER_HZ). */
-function cpuSeconds(child: ChildProcess): number {
-  const stat = readFileSync(`/proc/${child.pid ?? 0}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** VmHWM: the most resident memory the process has had, in MB. */
 function peakRssMb(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8');
