@@ -10,6 +10,11 @@ import { Entra, type SimClient } from './entra.ts';
 import { Faults, type RequestKind } from './faults.ts';
 import { GraphApi } from './graph-api.ts';
 import { graphError, headerRecord, parseJson, readBody, send, sleep } from './http.ts';
+import {
+  type ManagedIdentityEndpoint,
+  type ManagedIdentityOptions,
+  startManagedIdentityEndpoint,
+} from './managed-identity.ts';
 import { type DeliveryRecord, type EndpointHealth, Notifier, type NotifierOptions } from './notifier.ts';
 import { type LifecycleEvent, type SimSubscription, Subscriptions } from './subscriptions.ts';
 
@@ -42,6 +47,8 @@ export interface ExchangeSimulatorOptions {
   readonly capitalizedMailboxSettings?: boolean;
   /** Share of change notifications sent twice, as Graph sometimes does (default 0). */
   readonly duplicateRatio?: number;
+  /** The Function App's managed identities: serves App Service's managed-identity endpoint (plain HTTP on loopback). */
+  readonly managedIdentity?: ManagedIdentityOptions;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -74,6 +81,10 @@ export interface ExchangeSimulator {
   setDuplicateRatio(ratio: number): void;
   /** Rotates an app's secret (null removes it): the app's next token request gets invalid_client. */
   setClientSecret(clientId: string, secret: string | null): void;
+  /** The application permissions granted to an app or managed identity, as its next token's `roles`. */
+  setRoles(clientId: string, roles: readonly string[]): void;
+  /** IDENTITY_ENDPOINT and IDENTITY_HEADER, when the options gave managed identities. */
+  readonly managedIdentity: Pick<ManagedIdentityEndpoint, 'endpoint' | 'header' | 'requests'> | null;
   subscriptions(): readonly SimSubscription[];
   sendLifecycle(subscriptionId: string, event: LifecycleEvent): void;
   /** Every POST to the app's callback, with how long it took to answer. */
@@ -111,6 +122,9 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
       : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
   });
   await entra.init();
+  const managedIdentity = options.managedIdentity
+    ? await startManagedIdentityEndpoint(entra, options.managedIdentity)
+    : null;
   const notifier = new Notifier(options.notifications);
   const subscriptions = new Subscriptions({
     mailboxes,
@@ -200,6 +214,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
           headers: headerRecord(req),
           body: body.value,
           appId: bearer.appId,
+          roles: bearer.roles,
         },
         slot,
       );
@@ -262,6 +277,8 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
       duplicateRatio = ratio;
     },
     setClientSecret: (clientId, secret) => entra.setClientSecret(clientId, secret),
+    setRoles: (clientId, roles) => entra.setRoles(clientId, roles),
+    managedIdentity,
     subscriptions: () => subscriptions.all(),
     sendLifecycle: (id, event) => subscriptions.sendLifecycle(id, event),
     deliveries: () => notifier.deliveries(),
@@ -275,6 +292,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     stop: async () => {
       subscriptions.stop();
       notifier.stop();
+      await managedIdentity?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
