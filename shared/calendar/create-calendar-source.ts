@@ -11,10 +11,13 @@ export function createCalendarSource(
 ): CalendarSource {
   switch (settings.calendarSource) {
     case 'graph':
-      return new GraphCalendarSource(createGraphConnection(settings.graph), {
-        callbackUrl: settings.callbackUrl,
-        ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
-      });
+      return new GraphCalendarSource(
+        createGraphConnection(settings.graph, settings.managedIdentityClientId),
+        {
+          callbackUrl: settings.callbackUrl,
+          ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
+        },
+      );
     case 'ews':
       return createEwsCalendarSource(settings);
   }

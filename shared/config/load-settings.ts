@@ -44,6 +44,7 @@ export const SETTING_NAMES = [
   'AzureWebJobsStorage__credential',
   'ADMIN_API_KEY',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'AZURE_CLIENT_ID',
   'PORT',
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -117,6 +118,14 @@ export function readLocalSettings(dir: string): unknown {
       cause: new Error(error instanceof Error ? error.name : 'parse error'),
     });
   }
+}
+
+/**
+ * `AZURE_CLIENT_ID`, for what starts before the settings are loaded (telemetry); the settings
+ * carry the same value as `managedIdentityClientId`.
+ */
+export function managedIdentityClientId(env: Readonly<Record<string, string | undefined>>): string | null {
+  return env.AZURE_CLIENT_ID?.trim() || null;
 }
 
 export function parseSettings(
@@ -197,6 +206,7 @@ export function parseSettings(
     storage: readStorage(raw, problems),
     adminApiKey: secret('ADMIN_API_KEY'),
     appInsightsConnectionString: secret('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    managedIdentityClientId: raw('AZURE_CLIENT_ID'),
     port: read('PORT', parseInteger(0, 65535), DEFAULT_PORT),
   };
   if (problems.length > 0) return fail(problems);
@@ -254,7 +264,8 @@ function readStorage(raw: (name: SettingName) => string | null, problems: Settin
     accountName: accountName ?? queueServiceUri.hostname.split('.')[0] ?? '',
     queueServiceUri,
     tableServiceUri,
-    clientId: raw('AzureWebJobsStorage__clientId'),
+    // The host's own setting first; else the app's user-assigned identity, as for every credential.
+    clientId: raw('AzureWebJobsStorage__clientId') ?? raw('AZURE_CLIENT_ID'),
   };
 }
 
