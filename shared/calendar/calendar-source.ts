@@ -30,12 +30,21 @@ export interface CalendarSource {
 
   /** Deletes a subscription; a subscription that is already gone is not an error. */
   unsubscribe(subscription: CalendarSubscription): Promise<void>;
+
+  /**
+   * For a source that addresses mailboxes by a directory id (Graph: a user is keyed by id or
+   * UPN, not by a mail address or alias), the id of the user holding each mailbox's address;
+   * null when nobody does. Keyed by userId. Sources that take any address (EWS) leave it out.
+   */
+  resolveMailboxes?(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>>;
 }
 
 export interface Mailbox {
   /** The PHONE-LiNK user id. */
   readonly userId: string;
   readonly email: string;
+  /** The directory id `email` resolved to (see resolveMailboxes), once known. */
+  readonly directoryId?: string;
 }
 
 export interface CalendarWindow {

@@ -40,7 +40,8 @@ export interface DirectorySyncResult {
 export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectorySyncResult> {
   const [listed, before] = await Promise.all([listUsers(deps), deps.users.list()]);
   const now = deps.now();
-  const all = uniqueById(listed).map((u) => toRecord(u, now));
+  const previous = new Map(before.map((user) => [user.id, user]));
+  const all = uniqueById(listed).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
 
   for (const user of all) {
     if (user.skipReason !== null)
@@ -99,6 +100,14 @@ function toRecord(user: PhonelinkUser, now: Instant): UserRecord {
     skipReason,
     updatedAt: now,
   };
+}
+
+/** The directory user an address resolved to holds while the address is the same. */
+function keepDirectoryUser(user: UserRecord, before: UserRecord | undefined): UserRecord {
+  const known = before?.directoryUser;
+  return known !== undefined && known.email.toLowerCase() === user.email?.toLowerCase()
+    ? { ...user, directoryUser: known }
+    : user;
 }
 
 /** A directory listing the same id twice keeps the first. */

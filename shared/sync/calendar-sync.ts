@@ -1,6 +1,7 @@
 import type {
   CalendarSource,
   CalendarSubscription,
+  Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
 } from '../calendar/calendar-source.ts';
@@ -17,8 +18,10 @@ import {
 } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
+import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { isTransient, type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
 import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface CalendarSyncDeps {
   readonly calendarSource: CalendarSource;
@@ -75,10 +78,10 @@ export async function runCalendarSync(
   // A full read replaces everything and always asks for a recalculation: what was stored before does not matter.
   // A notice means the subscription works: renewing is left to the hourly refresh and lifecycle notices.
   const manageSubscription = message.reason !== 'notification';
-  const users = await loadUsers(deps, message, {
-    withStored: !fullRead,
-    withSubscription: manageSubscription,
-  });
+  const users = await resolveMailboxes(
+    deps,
+    await loadUsers(deps, message, { withStored: !fullRead, withSubscription: manageSubscription }),
+  );
   if (users.length === 0) return;
 
   const readCalendar = users.filter(({ stored }) => {
@@ -221,7 +224,7 @@ async function loadUsers(
     [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
       const given = known.get(userId);
       const user =
-        given === undefined ? await integratedUser(deps, userId) : { email: given.email, name: given.email };
+        given === undefined ? await integratedUser(deps, userId) : { mailbox: given, name: given.email };
       if (user === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
@@ -231,8 +234,9 @@ async function loadUsers(
             ? (listed.get(userId) ?? null)
             : deps.subscriptions.getByUser(userId),
       ]);
+      const { email, directoryId } = user.mailbox;
       return {
-        mailbox: { userId, email: user.email },
+        mailbox: { userId, email, ...(directoryId === undefined ? {} : { directoryId }) },
         name: user.name,
         stored,
         subscription,
@@ -246,11 +250,10 @@ async function loadUsers(
 async function integratedUser(
   deps: CalendarSyncDeps,
   userId: string,
-): Promise<{ readonly email: string; readonly name: string } | null> {
+): Promise<{ readonly mailbox: Mailbox; readonly name: string } | null> {
   const user = await deps.users.get(userId);
-  return user === null || !user.integrated || user.email === null
-    ? null
-    : { email: user.email, name: user.name };
+  const mailbox = user?.integrated === true ? mailboxOf(user) : null;
+  return user === null || mailbox === null ? null : { mailbox, name: user.name };
 }
 
 async function reportHealth(

@@ -5,6 +5,7 @@ import type { Instant } from '../presence/model.ts';
 import { type CalendarSyncMessage, QUEUES, scanMessage, type WorkQueues } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserRecord } from '../storage/stores.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface ScanDeps {
   readonly calendarSource: CalendarSource;
@@ -52,11 +53,10 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
 
   const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
   const joinedIds = new Set(joined.map((user) => user.id));
-  const mailboxes = integrated.flatMap((user) =>
-    user.email === null
-      ? []
-      : [{ userId: user.id, email: user.email, ...(joinedIds.has(user.id) ? { joined: true } : {}) }],
-  );
+  const mailboxes = integrated.flatMap((user) => {
+    const mailbox = mailboxOf(user);
+    return mailbox === null ? [] : [{ ...mailbox, ...(joinedIds.has(user.id) ? { joined: true } : {}) }];
+  });
   // One listing instead of a read per user in the jobs.
   const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));
   await Promise.all(

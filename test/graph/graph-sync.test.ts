@@ -99,7 +99,12 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     azurite = await startAzurite();
     exchange = await startExchangeSimulator({ tenantId: TENANT, clients: [CLIENT] });
     trustLocalCa(exchange.caPem);
-    exchange.mailboxes.addUser({ email: 'ann@contoso.com', timeZone: 'W. Europe Standard Time' });
+    // As in most tenants: UPNs in the initial domain; Ann's PHONE-LiNK address is an alias, Bob's his mail.
+    exchange.mailboxes.addUser({
+      email: 'ann.smith@contoso.com',
+      aliases: ['ann@contoso.com'],
+      timeZone: 'W. Europe Standard Time',
+    });
     exchange.mailboxes.addUser({ email: 'bob@contoso.com' });
     exchange.mailboxes.createEvent('ann@contoso.com', {
       subject: 'Design review',
@@ -142,8 +147,9 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       'Starting Microsoft Graph',
       `Using Graph URL: ${exchange.graphBaseUrl.replace(/\/$/, '')}/v1.0`,
       `Connected to Microsoft Graph (tenant ${TENANT})`,
+      'Skipping user cy@contoso.com: no user in the directory has the address cy@contoso.com',
       'Subscribing to availability of user: ann@contoso.com',
-      'Getting out-of-office settings for: 3 users',
+      'Getting out-of-office settings for: 2 users',
       'Getting out-of-office settings for: ann@contoso.com',
     ];
     let from = 0;
@@ -179,6 +185,34 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.deepEqual(
       queues.take('presence').filter((m) => presenceGroupMessage.safeParse(m).success),
       [],
+    );
+  });
+
+  it('§14 resolves an alias and a mail address that is not the UPN to the user id, keeps it, and addresses Graph by it', async () => {
+    const ann = exchange.mailboxes.user('ann@contoso.com');
+    const bob = exchange.mailboxes.user('bob@contoso.com');
+    assert.notEqual(bob.userPrincipalName, 'bob@contoso.com');
+    assert.partialDeepStrictEqual(await services.users.get('201'), {
+      directoryUser: { id: ann.id, email: 'ann@contoso.com' },
+    });
+    assert.partialDeepStrictEqual(await services.users.get('202'), {
+      directoryUser: { id: bob.id, email: 'bob@contoso.com' },
+    });
+    assert.deepEqual(
+      exchange
+        .subscriptions()
+        .map((s) => s.resource)
+        .sort(),
+      [`users/${ann.id}/events`, `users/${bob.id}/events`].sort(),
+    );
+    // Known ids are not looked up again; only the address that resolved to nobody is.
+    exchange.resetCounters();
+    await scanAndSync('force');
+    assert.equal(exchange.operationCount('users'), 1);
+    assert.equal((await services.calendars.get('201'))?.lastError, null);
+    assert.match(
+      (await services.calendars.get('203'))?.lastError ?? '',
+      /no user in the directory has the address cy@/,
     );
   });
 

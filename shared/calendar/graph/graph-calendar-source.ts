@@ -15,6 +15,7 @@ import type {
 } from '../calendar-source.ts';
 import { type BatchItem, GraphBatcher } from './graph-batch.ts';
 import type { GraphConnection } from './graph-client.ts';
+import { directoryAnswer, directoryLookup } from './graph-directory.ts';
 import { graphStatusError, toGraphAppError } from './graph-errors.ts';
 import { toAppointment, toMailboxOutOfOffice } from './graph-mapping.ts';
 import { calendarViewPage, graphSubscription, mailboxSettings, tokenClaims } from './graph-schemas.ts';
@@ -72,6 +73,13 @@ export class GraphCalendarSource implements CalendarSource {
     }
     const tenant = this.#connection.tenantId ?? tenantOf(token) ?? 'unknown';
     await log.write(`Connected to Microsoft Graph (tenant ${tenant})`);
+  }
+
+  async resolveMailboxes(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>> {
+    const answers = await this.#batcher.run(mailboxes.map(directoryLookup));
+    return new Map(
+      mailboxes.map((mailbox) => [mailbox.userId, directoryAnswer(mailbox, answers.get(mailbox.userId))]),
+    );
   }
 
   async readCalendars(
@@ -212,8 +220,8 @@ export class GraphCalendarSource implements CalendarSource {
             changeType: 'created,updated,deleted',
             notificationUrl: callbackUrl(callback, '/api/notifications/graph'),
             lifecycleNotificationUrl: callbackUrl(callback, '/api/notifications/graph/lifecycle'),
-            // The resource is a string in the body, not a URL: Graph matches the address as written.
-            resource: `users/${mailbox.email}/events`,
+            // The resource is a string in the body, not a URL: Graph takes the user's id (or UPN) here too.
+            resource: `users/${userKey(mailbox)}/events`,
             expirationDateTime: new Date(expiresAt).toISOString(),
             clientState: clientStates.get(mailbox.userId) ?? newClientState(),
           } satisfies Subscription,
@@ -276,8 +284,16 @@ export class GraphCalendarSource implements CalendarSource {
   }
 }
 
+/**
+ * Graph's key for the mailbox's user: the directory id once resolved; before that (the directory
+ * could not be read) the address, which Graph takes when it is the UPN.
+ */
+function userKey(mailbox: Mailbox): string {
+  return mailbox.directoryId ?? mailbox.email;
+}
+
 function userPath(mailbox: Mailbox): string {
-  return `/users/${encodeURIComponent(mailbox.email)}`;
+  return `/users/${encodeURIComponent(userKey(mailbox))}`;
 }
 
 function callbackUrl(base: URL, path: string): string {
