@@ -37,6 +37,16 @@ export interface CalendarSource {
    * null when nobody does. Keyed by userId. Sources that take any address (EWS) leave it out.
    */
   resolveMailboxes?(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>>;
+
+  /** The permissions the service needs that its credentials were not granted (Graph: read from the token). */
+  missingPermissions?(): Promise<readonly MissingPermission[]>;
+}
+
+export interface MissingPermission {
+  /** As the administrator sees it, e.g. `Calendars.Read`. */
+  readonly name: string;
+  readonly neededFor: string;
+  readonly howToGrant: string;
 }
 
 export interface Mailbox {

@@ -11,6 +11,7 @@ import type {
   Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
+  MissingPermission,
   SubscribeRequest,
 } from '../calendar-source.ts';
 import { type BatchItem, GraphBatcher } from './graph-batch.ts';
@@ -18,6 +19,7 @@ import type { GraphConnection } from './graph-client.ts';
 import { directoryAnswer, directoryLookup } from './graph-directory.ts';
 import { graphStatusError, toGraphAppError } from './graph-errors.ts';
 import { toAppointment, toMailboxOutOfOffice } from './graph-mapping.ts';
+import { type GraphPermission, missingGraphPermissions, tokenRoles } from './graph-permissions.ts';
 import { calendarViewPage, graphSubscription, mailboxSettings, tokenClaims } from './graph-schemas.ts';
 import { MailboxGate } from './mailbox-gate.ts';
 
@@ -75,6 +77,14 @@ export class GraphCalendarSource implements CalendarSource {
     await log.write(`Connected to Microsoft Graph (tenant ${tenant})`);
   }
 
+  /** From the token's `roles`: what an administrator forgot to grant. Throws when no token can be had. */
+  async missingPermissions(): Promise<readonly MissingPermission[]> {
+    const answer = await this.#connection.credential.getToken(this.#connection.scope);
+    if (answer === null) throw new AppError('exchange.unauthorized', 'Entra ID gave no token');
+    const roles = tokenRoles(answer.token) ?? [];
+    return missingGraphPermissions(roles, this.#connection.credentialKind);
+  }
+
   async resolveMailboxes(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>> {
     const answers = await this.#batcher.run(mailboxes.map(directoryLookup));
     return new Map(
@@ -104,7 +114,11 @@ export class GraphCalendarSource implements CalendarSource {
       );
       const next: typeof pages = [];
       for (const { mailbox } of pages) {
-        const answer = answer200(answers.get(mailbox.userId), `the calendar of ${mailbox.email}`);
+        const answer = answer200(
+          answers.get(mailbox.userId),
+          `the calendar of ${mailbox.email}`,
+          'Calendars.Read',
+        );
         if (!answer.ok) {
           results.set(mailbox.userId, answer);
           continue;
@@ -143,7 +157,7 @@ export class GraphCalendarSource implements CalendarSource {
     const results = new Map<string, Result<MailboxOutOfOffice>>();
     for (const mailbox of mailboxes) {
       const subject = `the out-of-office settings of ${mailbox.email}`;
-      const answer = answer200(answers.get(mailbox.userId), subject);
+      const answer = answer200(answers.get(mailbox.userId), subject, 'MailboxSettings.Read');
       if (!answer.ok) {
         results.set(mailbox.userId, answer);
         continue;
@@ -261,7 +275,7 @@ export class GraphCalendarSource implements CalendarSource {
     clientState: string | null,
   ): Result<CalendarSubscription> {
     const subject = `the subscription of ${request.mailbox.email}`;
-    const checked = answer200(answer, subject);
+    const checked = answer200(answer, subject, 'Calendars.Read');
     if (!checked.ok) return checked;
     const parsed = graphSubscription.safeParse(checked.value);
     if (!parsed.success) return fail(unreadable(subject, parsed.error));
@@ -308,11 +322,12 @@ function newClientState(): string {
 function answer200(
   answer: Result<{ status: number; body: unknown }> | undefined,
   subject: string,
+  permission: GraphPermission,
 ): Result<unknown> {
   if (answer === undefined) return fail(graphStatusError(502, undefined, `${subject} (no answer)`));
   if (!answer.ok) return answer;
   if (answer.value.status >= 300)
-    return fail(graphStatusError(answer.value.status, answer.value.body, subject));
+    return fail(graphStatusError(answer.value.status, answer.value.body, subject, undefined, permission));
   return ok(answer.value.body);
 }
 

@@ -36,6 +36,8 @@ export interface GraphConnection {
   readonly baseUrl: string;
   readonly scope: string;
   readonly tenantId: string | null;
+  /** Who holds the permissions: the app registration (secret or certificate) or the managed identity. */
+  readonly credentialKind: 'app registration' | 'managed identity';
 }
 
 /**
@@ -120,5 +122,9 @@ export function createGraphConnection(
     defaultVersion: 'v1.0',
     customHosts: new Set([graph.baseUrl.hostname]),
   });
-  return { client, credential, baseUrl, scope, tenantId: graph.tenantId };
+  const credentialKind =
+    graph.clientSecret !== null || graph.clientCertificatePath !== null
+      ? 'app registration'
+      : 'managed identity';
+  return { client, credential, baseUrl, scope, tenantId: graph.tenantId, credentialKind };
 }
