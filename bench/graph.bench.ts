@@ -123,7 +123,7 @@ try {
   const nodeArgs = (process.env.BENCH_HOST_ARGS ?? NODE_WORKER_ARGUMENTS)
     .split(/\s+/)
     .filter((arg) => arg !== '');
-  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence']);
+  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence-queue']);
   // In the order listed (the timers' group last): each host listens before the next starts, so the
   // start-up scan finds its queue workers running, as in one host, which starts timers last.
   for (const group of groups) {

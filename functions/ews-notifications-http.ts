@@ -1,5 +1,5 @@
 import { getServices } from '../shared/app/services.ts';
-import { ewsWebhookOf } from '../shared/notifications/ews-webhook-services.ts';
+import { wireEwsWebhook } from '../shared/app/wire-webhooks.ts';
 import { defineHttp } from '../shared/runtime/define-function.ts';
 
 /** SPEC §5: EWS push notifications (SendNotification) from on-premises Exchange. */
@@ -7,5 +7,5 @@ export const ewsNotificationsHttp = defineHttp({
   name: 'ews-notifications-http',
   route: 'notifications/ews',
   methods: ['POST'],
-  handler: (request) => ewsWebhookOf(getServices()).notifications(request),
+  handler: (request) => wireEwsWebhook(getServices()).notifications(request),
 });

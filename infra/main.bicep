@@ -26,7 +26,7 @@ param instanceMemoryMB int = 512
 param presenceAlwaysReadyInstances int = 1
 
 @description('Name of the queue function that handles the presence queue (functions/, defineQueue name).')
-param presenceFunctionName string = 'presence'
+param presenceFunctionName string = 'presence-queue'
 
 @minValue(0)
 @maxValue(3)
@@ -78,7 +78,8 @@ param graphClientCertificatePath string = ''
 
 param graphBaseUrl string = 'https://graph.microsoft.com'
 
-param graphAuthorityHost string = 'https://login.microsoftonline.com'
+@description('Entra ID sign-in host for Graph tokens; empty: this cloud\'s (environment().authentication.loginEndpoint).')
+param graphAuthorityHost string = ''
 
 @description('EWS server name or address (the URL is derived), or leave empty and give ewsUrl.')
 param ewsServer string = ''
@@ -129,7 +130,7 @@ var deploymentContainerName = 'app-package-${take(resourceToken, 12)}'
 var queueNames = ['calendar-sync', 'presence', 'scan']
 var tableNames = ['users', 'calendars', 'presence', 'subscriptions', 'runtimesettings', 'adminlog', 'health']
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags
@@ -223,7 +224,7 @@ var appSettings = {
   GRAPH_CLIENT_SECRET: secretReference(keyVault.outputs.uri, 'graph-client-secret', graphClientSecret)
   GRAPH_CLIENT_CERTIFICATE_PATH: graphClientCertificatePath
   GRAPH_BASE_URL: graphBaseUrl
-  GRAPH_AUTHORITY_HOST: graphAuthorityHost
+  GRAPH_AUTHORITY_HOST: empty(graphAuthorityHost) ? environment().authentication.loginEndpoint : graphAuthorityHost
   EWS_SERVER: ewsServer
   EWS_URL: ewsUrl
   EWS_USERNAME: ewsUsername

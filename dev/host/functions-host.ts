@@ -5,7 +5,6 @@ import type { QueueServiceClient } from '@azure/storage-queue';
 import { loadSettings, readLocalSettings } from '../../shared/config/load-settings.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
-import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import {
   definedFunctions,
   type FunctionDefinition,
@@ -15,6 +14,7 @@ import {
 } from '../../shared/runtime/define-function.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { readHostJson } from './host-json.ts';
 import { startHttpTriggerServer } from './http-trigger-server.ts';
 import { type QueueListener, startQueueListener } from './queue-listener.ts';

@@ -9,7 +9,7 @@ param tags object = {}
 @description('Secret name -> value; empty values are skipped.')
 param secrets object
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -23,7 +23,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for item in items(secrets): if (!empty(item.value)) {
+resource secret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = [for item in items(secrets): if (!empty(item.value)) {
   parent: vault
   name: item.key
   properties: {

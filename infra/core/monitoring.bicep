@@ -9,7 +9,7 @@ param retentionInDays int = 30
 @description('Daily ingestion cap in GB, a guard against a runaway bill; -1 means none.')
 param dailyCapGb int = 1
 
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
   name: logAnalyticsName
   location: location
   tags: tags

@@ -10,7 +10,7 @@ param queueNames array
 @description('State tables; the app also creates them on start-up, this just makes them visible at once.')
 param tableNames array
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags

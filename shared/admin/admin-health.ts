@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { userPresence } from './user-presence.ts';
@@ -36,7 +36,7 @@ export interface HealthWarning {
 }
 
 /** The health view: what is broken, and what will break soon, before users notice. */
-export async function getHealth(services: AdminServices, options: { readonly fetch?: typeof fetch } = {}) {
+export async function getHealth(services: AdminDeps, options: { readonly fetch?: typeof fetch } = {}) {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,
@@ -160,7 +160,7 @@ export async function getHealth(services: AdminServices, options: { readonly fet
 
 async function credentialWarnings(
   settings: Settings,
-  secretInfo: Awaited<ReturnType<AdminServices['secretVault']['describe']>>,
+  secretInfo: Awaited<ReturnType<AdminDeps['secretVault']['describe']>>,
   now: number,
   warnings: HealthWarning[],
 ) {

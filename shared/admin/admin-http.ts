@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { AppError, fail, ok, type Result } from '../errors.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { isAdminAuthorized } from './admin-key.ts';
-import type { AdminServices } from './admin-services.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -30,10 +30,10 @@ export function problem(status: number, code: string, message: string, extra: ob
  * failures become a readable 4xx/5xx without internals or secrets.
  */
 export function adminHandler(
-  services: () => Promise<AdminServices>,
+  services: () => Promise<AdminDeps>,
   handle: (
     request: HttpRequest,
-    services: AdminServices,
+    services: AdminDeps,
     context: InvocationContext,
   ) => Promise<HttpResponseInit>,
 ): HttpHandler {

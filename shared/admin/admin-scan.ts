@@ -1,11 +1,9 @@
 import { fail, ok, type Result } from '../errors.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 
 /** SPEC §5 POST /api/scan ("Force now"): queue a full scan now. Refused while the integration is not activated. */
-export async function forceScan(
-  services: AdminServices,
-): Promise<Result<{ readonly accepted: true }, string>> {
+export async function forceScan(services: AdminDeps): Promise<Result<{ readonly accepted: true }, string>> {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,

@@ -5,8 +5,8 @@ import type { Settings } from '../config/settings.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
+import { isWritableSecret, type SecretVault } from '../vault/secret-vault.ts';
 import { mergeSettings, overruled } from './effective-settings.ts';
-import { isWritableSecret, type SecretVault } from './secret-vault.ts';
 import { ADMIN_SETTINGS, type AdminSettingName, isAdminSettingName } from './settings-catalog.ts';
 
 export interface SettingsDeps {

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/settings.ts';
 import type { HealthReport } from '../storage/stores.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { iso } from './user-presence.ts';
 
@@ -23,7 +23,7 @@ interface PartView {
 }
 
 /** SPEC §5 GET /api/status: online; offline with the cause; or disabled. */
-export async function getStatus(services: AdminServices): Promise<StatusView> {
+export async function getStatus(services: AdminDeps): Promise<StatusView> {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,

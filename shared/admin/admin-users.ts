@@ -5,12 +5,12 @@ import type { CountedAppointment } from '../presence/prepare.ts';
 import { countingRule } from '../presence/rules.ts';
 import { floatingToInstant } from '../presence/time-zone.ts';
 import { transitionsBetween } from '../presence/transitions.ts';
-import type { AdminServices } from './admin-services.ts';
+import type { AdminDeps } from './admin-deps.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { iso, userPresence, userSummary } from './user-presence.ts';
 
 /** SPEC §5 GET /api/users: the integrated users with their availability now and why; the skipped ones with why. */
-export async function listUsers(services: AdminServices) {
+export async function listUsers(services: AdminDeps) {
   const settings = await loadEffectiveSettings(
     services.settings,
     services.runtimeSettings,
@@ -49,7 +49,7 @@ export async function listUsers(services: AdminServices) {
  * window (private subjects hidden), the state now, why, and the upcoming transitions. Null for
  * a user the service does not know.
  */
-export async function userAppointments(services: AdminServices, userId: string) {
+export async function userAppointments(services: AdminDeps, userId: string) {
   const user = await services.users.get(userId);
   if (user === null) return null;
   const settings = await loadEffectiveSettings(

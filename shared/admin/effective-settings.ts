@@ -2,7 +2,7 @@ import { parseSettings } from '../config/load-settings.ts';
 import type { Secret } from '../config/secret.ts';
 import type { Settings } from '../config/settings.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
-import type { SecretVault, WritableSecretName } from './secret-vault.ts';
+import type { SecretVault, WritableSecretName } from '../vault/secret-vault.ts';
 import { ADMIN_SETTINGS, isAdminSettingName } from './settings-catalog.ts';
 
 export type RuntimeValues = Readonly<Record<string, string | number | boolean>>;

@@ -1,18 +1,14 @@
-import { createSecretVault } from '../admin/create-secret-vault.ts';
-import { RuntimeSettingsFollower } from '../admin/follow-runtime-settings.ts';
-import type { SecretVault } from '../admin/secret-vault.ts';
-import { createTableHealthStore } from '../admin/table-health-store.ts';
 import type { CalendarSource } from '../calendar/calendar-source.ts';
 import { ClientStates } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
-import { TableAdminLog } from '../log/table-admin-log.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
-import { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
+import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import type { WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
+import { type Clock, systemClock } from '../runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
 import type {
   CalendarStore,
@@ -23,12 +19,17 @@ import type {
   UserStore,
 } from '../storage/stores.ts';
 import { Table } from '../storage/table.ts';
+import { TableAdminLog } from '../storage/table-admin-log.ts';
 import { TableCalendarStore } from '../storage/table-calendar-store.ts';
 import { tableClientStateKey } from '../storage/table-client-state-key.ts';
+import { createTableHealthStore } from '../storage/table-health-store.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
 import { TableUserStore } from '../storage/table-user-store.ts';
+import { createSecretVault } from '../vault/create-secret-vault.ts';
+import type { SecretVault } from '../vault/secret-vault.ts';
+import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
 
 /**
  * The composition root: every adapter the use cases need, built lazily on first access (no
@@ -57,6 +58,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** The instant every use case reads, and how it waits. */
+  readonly clock: Clock;
 }
 
 /** What a factory may use: the settings, the storage clients and the other services. */
@@ -100,6 +103,7 @@ const FACTORIES: Factories = {
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  clock: () => systemClock,
 };
 
 const adminLogs = new WeakMap<StorageClients, TableAdminLog>();

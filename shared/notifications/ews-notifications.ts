@@ -1,9 +1,9 @@
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
+import { ewsExpiresAt } from '../calendar/ews/ews-liveness.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 import type { CalendarSyncRequests } from './calendar-sync-requests.ts';
-import { ewsExpiresAt } from './ews-liveness.ts';
 import {
   MAX_NOTIFICATION_BYTES,
   readSendNotification,

@@ -1,9 +1,9 @@
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
-import type { PhonelinkHealth } from '../presence-sync/phonelink-health.ts';
 import type { UserRecord, UserStore } from '../storage/stores.ts';
 import type { PhonelinkClient, PhonelinkUser } from './phonelink-client.ts';
+import type { PhonelinkHealth } from './phonelink-health.ts';
 
 export interface DirectorySyncDeps {
   readonly phonelink: PhonelinkClient;

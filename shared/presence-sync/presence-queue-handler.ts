@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Services } from '../app/services.ts';
 import { AppError } from '../errors.ts';
+import type { AdminLog } from '../log/admin-log.ts';
 import {
   type PresenceGroupMessage,
   type PresenceMessage,
@@ -11,34 +11,12 @@ import {
 } from '../queues/messages.ts';
 import { deliveryCount, redeliveredSince } from '../runtime/delivery-count.ts';
 import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
-import { GroupedWakeUps } from './wake-ups.ts';
 
-export function recalculateDeps(services: Services): RecalculatePresenceDeps {
-  return {
-    users: services.users,
-    calendars: services.calendars,
-    presence: services.presence,
-    phonelink: services.phonelink,
-    queues: services.queues,
-    log: services.log,
-    health: services.phonelinkHealth,
-    policy: services.settings.policy,
-    // The services follow settings changed on the admin page.
-    integrationEnabled: () => services.settings.integrationEnabled,
-    now: Date.now,
-    wakeUps: wakeUpsOf(services.queues),
-  };
-}
-
-const wakeUps = new WeakMap<WorkQueues, GroupedWakeUps>();
-/** One per process (per queue client): users scheduled at about the same time share messages. */
-function wakeUpsOf(queues: WorkQueues): GroupedWakeUps {
-  let found = wakeUps.get(queues);
-  if (found === undefined) {
-    found = new GroupedWakeUps(queues, Date.now);
-    wakeUps.set(queues, found);
-  }
-  return found;
+/** The presence worker's parts: the recalculation it runs per user, and where it logs and requeues. */
+export interface PresenceQueueDeps {
+  readonly recalculation: RecalculatePresenceDeps;
+  readonly queues: WorkQueues;
+  readonly log: AdminLog;
 }
 
 /**
@@ -48,12 +26,12 @@ function wakeUpsOf(queues: WorkQueues): GroupedWakeUps {
  * to `presence-poison`.
  */
 export async function handlePresenceQueueMessage(
-  services: Services,
+  deps: PresenceQueueDeps,
   raw: unknown,
   context: InvocationContext,
 ): Promise<void> {
   const group = presenceGroupMessage.safeParse(raw);
-  if (group.success) return handleGroup(services, group.data, context);
+  if (group.success) return handleGroup(deps, group.data, context);
   const parsed = presenceMessage.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -61,13 +39,13 @@ export async function handlePresenceQueueMessage(
       issue === undefined
         ? 'not a presence message'
         : `${issue.path.join('.') || 'message'}: ${issue.message}`;
-    await services.log.write(`Dropped a malformed presence message (${reason})`, 'warning');
+    await deps.log.write(`Dropped a malformed presence message (${reason})`, 'warning');
     return;
   }
   try {
-    await recalculateOne(services, parsed.data, context);
+    await recalculateOne(deps, parsed.data, context);
   } catch (error) {
-    await logFailure(services, parsed.data.userId, error, context);
+    await logFailure(deps, parsed.data.userId, error, context);
     throw error;
   }
 }
@@ -78,16 +56,14 @@ export async function handlePresenceQueueMessage(
  * retried (recalculating a user twice ends in the same state).
  */
 async function handleGroup(
-  services: Services,
+  deps: PresenceQueueDeps,
   group: PresenceGroupMessage,
   context: InvocationContext,
 ): Promise<void> {
-  const startedAt = Date.now();
+  const startedAt = deps.recalculation.now();
   const outcomes = await Promise.allSettled(
     group.userIds.map((userId) =>
-      groupSlots.run(() =>
-        recalculateOne(services, presenceMessage.parse({ ...alone(group), userId }), context),
-      ),
+      groupSlots.run(() => recalculateOne(deps, presenceMessage.parse({ ...alone(group), userId }), context)),
     ),
   );
   const failed: string[] = [];
@@ -95,11 +71,11 @@ async function handleGroup(
     const userId = group.userIds[i];
     if (outcome.status === 'fulfilled' || userId === undefined) continue;
     failed.push(userId);
-    await logFailure(services, userId, outcome.reason, context);
+    await logFailure(deps, userId, outcome.reason, context);
   }
   await Promise.all(
     failed.map((userId) =>
-      services.queues.send(QUEUES.presence, {
+      deps.queues.send(QUEUES.presence, {
         ...alone(group),
         userId,
         // A failed recalculation may have reserved a push it never made.
@@ -152,14 +128,14 @@ class Slots {
 const groupSlots = new Slots(GROUPED_AT_ONCE);
 
 async function recalculateOne(
-  services: Services,
+  deps: PresenceQueueDeps,
   message: PresenceMessage,
   context: InvocationContext,
 ): Promise<void> {
   // A message delivered again: its first run may have stopped between reserving and pushing.
   const since = redeliveredSince(context);
   const outcome = await recalculatePresence(
-    recalculateDeps(services),
+    deps.recalculation,
     message,
     since === undefined ? {} : { unconfirmedSince: since },
   );
@@ -167,14 +143,14 @@ async function recalculateOne(
 }
 
 async function logFailure(
-  services: Services,
+  deps: PresenceQueueDeps,
   userId: string,
   error: unknown,
   context: InvocationContext,
 ): Promise<void> {
   const reason = error instanceof AppError ? error.message : 'internal error';
   const attempt = deliveryCount(context);
-  await services.log
+  await deps.log
     .write(
       `Presence recalculation of user ${userId} failed${attempt === null ? '' : ` (attempt ${attempt})`}: ${reason}`,
       'error',

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { PhonelinkClient, PushOutcome } from '../phonelink/phonelink-client.ts';
+import type { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import { sameBody, toPresenceBody } from '../phonelink/presence-body.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import type { Instant, Policy } from '../presence/model.ts';
@@ -15,7 +16,6 @@ import type {
   UserStore,
 } from '../storage/stores.ts';
 import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
-import type { PhonelinkHealth } from './phonelink-health.ts';
 import { freshPresenceRecord, nextSequence, presenceInputOf } from './presence-input.ts';
 import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { delaySecondsUntil, singleWakeUps, type WakeUps } from './wake-ups.ts';

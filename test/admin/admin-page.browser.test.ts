@@ -1,24 +1,23 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { type RunningDemo, startDemo } from '../../dev/demo/demo.ts';
+import { launchChromium } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The committed screenshots are rewritten only on request, so a test run leaves a clean tree.
 const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const DOC_IMAGES = resolve(import.meta.dirname, '../../docs/images');
 
 /**
- * The admin page in a real browser (Debian's Chromium driven by playwright-core) against the
+ * The admin page in a real browser (Chromium driven by playwright-core, test/support/browser.ts) against the
  * complete offline demo: Azurite, the simulated Exchange and PHONE-LiNK, the functions.
  * It also takes the docs' screenshots: into a temporary folder, or into docs/images with
  * UPDATE_SCREENSHOTS=1.
  */
-describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, () => {
+describe('§5 admin page in a browser', () => {
   let demo: RunningDemo;
   let context: BrowserContext;
   let profile: string;
@@ -30,20 +29,7 @@ describe('§5 admin page in a browser', { skip: existsSync(CHROMIUM) ? false : `
     demo = await startDemo({ port: 0, dataDir: null, print: () => undefined });
     profile = await mkdtemp(join(tmpdir(), 'chromium-'));
     // A fresh profile each run: no cache, no stored key from an earlier run.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      viewport: { width: 1400, height: 1300 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profile, { viewport: { width: 1400, height: 1300 } });
     page = context.pages()[0] ?? (await context.newPage());
   });
 

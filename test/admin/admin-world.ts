@@ -7,17 +7,17 @@ import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
-import appointments from '../../functions/admin-appointments.ts';
-import health from '../../functions/admin-health.ts';
-import log from '../../functions/admin-log.ts';
-import page from '../../functions/admin-page.ts';
-import scan from '../../functions/admin-scan.ts';
-import settingsFn from '../../functions/admin-settings.ts';
-import status from '../../functions/admin-status.ts';
-import users from '../../functions/admin-users.ts';
-import { createFileSecretVault } from '../../shared/admin/file-secret-vault.ts';
+import { adminAppointmentsHttp } from '../../functions/admin-appointments-http.ts';
+import { adminHealthHttp } from '../../functions/admin-health-http.ts';
+import { adminLogHttp } from '../../functions/admin-log-http.ts';
+import { adminPageHttp } from '../../functions/admin-page-http.ts';
+import { adminScanHttp } from '../../functions/admin-scan-http.ts';
+import { adminSettingsHttp } from '../../functions/admin-settings-http.ts';
+import { adminStatusHttp } from '../../functions/admin-status-http.ts';
+import { adminUsersHttp } from '../../functions/admin-users-http.ts';
 import { createServices, type Services, setServices } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { createFileSecretVault } from '../../shared/vault/file-secret-vault.ts';
 
 /** Secret values the tests watch for: none may ever appear in an answer, a log line or a table. */
 export const SECRETS = {
@@ -70,7 +70,16 @@ export async function startAdminWorld(): Promise<AdminWorld> {
   setServices(services);
   const host: RunningFunctionsHost = await startFunctionsHost({
     port: 0,
-    functions: [status, settingsFn, scan, log, users, appointments, health, page],
+    functions: [
+      adminStatusHttp,
+      adminSettingsHttp,
+      adminScanHttp,
+      adminLogHttp,
+      adminUsersHttp,
+      adminAppointmentsHttp,
+      adminHealthHttp,
+      adminPageHttp,
+    ],
     print: () => undefined,
   });
   const bodies: string[] = [];

@@ -4,17 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
-import { createFileSecretVault } from '../../shared/admin/file-secret-vault.ts';
-import {
-  type FollowedServices,
-  RuntimeSettingsFollower,
-} from '../../shared/admin/follow-runtime-settings.ts';
+import { type FollowedServices, RuntimeSettingsFollower } from '../../shared/app/follow-runtime-settings.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import { Secret } from '../../shared/config/secret.ts';
 import type { Settings } from '../../shared/config/settings.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import { Table } from '../../shared/storage/table.ts';
 import { TableRuntimeSettingsStore } from '../../shared/storage/table-runtime-settings-store.ts';
+import { createFileSecretVault } from '../../shared/vault/file-secret-vault.ts';
 
 describe('§5 settings written on the admin page reach the running services', () => {
   let azurite: RunningAzurite;

@@ -14,9 +14,10 @@ import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
-import { adminServicesOf } from '../../shared/admin/admin-services.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
+import { wireAdmin } from '../../shared/app/wire-admin.ts';
+import { wireCalendarSync, wireMaintenance, wireScan } from '../../shared/app/wire-sync.ts';
 import type { CalendarSource } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import { AppError } from '../../shared/errors.ts';
@@ -31,7 +32,6 @@ import {
 import { runCalendarSync } from '../../shared/sync/calendar-sync.ts';
 import { runMaintenance } from '../../shared/sync/maintenance.ts';
 import { runScan } from '../../shared/sync/scan.ts';
-import { calendarSyncDeps, maintenanceDeps, scanDeps } from '../../shared/sync/sync-services.ts';
 
 const TENANT = '9a8b7c6d-1111-4222-8333-444455556666';
 const CLIENT = { clientId: 'c0ffee00-1111-4222-8333-444455556666', clientSecret: 'sync-test-secret' };
@@ -81,13 +81,13 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   /** Runs the scan and every calendar-sync job it fans out. */
   async function scanAndSync(reason: 'startup' | 'force' = 'startup'): Promise<void> {
-    await runScan({ ...scanDeps(services), now: clock }, scanMessage.parse({ reason }));
+    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason }));
     await drainCalendarSync();
   }
 
   async function drainCalendarSync(): Promise<void> {
     for (const message of queues.take('calendar-sync')) {
-      await runCalendarSync({ ...calendarSyncDeps(services), now: clock }, message);
+      await runCalendarSync({ ...wireCalendarSync(services), now: clock }, message);
     }
   }
 
@@ -218,13 +218,13 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('hands each job the subscriptions the scan listed, and the job renews them without reading each', async () => {
     const listed = await services.subscriptions.getByUser('201');
-    await runScan({ ...scanDeps(services), now: clock }, scanMessage.parse({ reason: 'force' }));
+    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason: 'force' }));
     const jobs = queues.take('calendar-sync').map((m) => calendarSyncMessage.parse(m));
     assert.deepEqual(
       jobs.flatMap((job) => job.subscriptions ?? []).find((s) => s.userId === '201'),
       listed,
     );
-    for (const job of jobs) await runCalendarSync({ ...calendarSyncDeps(services), now: clock }, job);
+    for (const job of jobs) await runCalendarSync({ ...wireCalendarSync(services), now: clock }, job);
     const renewed = await services.subscriptions.getByUser('201');
     assert.equal(renewed?.id, listed?.id);
     assert.equal(exchange.subscriptions().filter((s) => s.id === listed?.id).length, 1);
@@ -233,7 +233,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
   it('hands users to the presence worker when recalculating them in the job fails', async () => {
     await runCalendarSync(
       {
-        ...calendarSyncDeps(services),
+        ...wireCalendarSync(services),
         now: () => now + 1,
         recalculate: () => Promise.reject(new Error('PHONE-LiNK client bug')),
       },
@@ -249,7 +249,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     let recalculated = 0;
     await runCalendarSync(
       {
-        ...calendarSyncDeps(services),
+        ...wireCalendarSync(services),
         // A job that ran late: its read is older than the one stored.
         now: () => now - HOUR,
         recalculate: async () => void recalculated++,
@@ -272,7 +272,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     // As the webhook queues it: the notice arrived after every read so far.
     const notifiedAt = now + 2;
     await runCalendarSync(
-      { ...calendarSyncDeps(services), now: () => notifiedAt },
+      { ...wireCalendarSync(services), now: () => notifiedAt },
       { userIds: ['201'], reason: 'notification', notifiedAt },
     );
     assert.deepEqual(
@@ -280,7 +280,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       [],
     );
     assert.equal((await services.presence.get('201'))?.lastNotificationAt, notifiedAt);
-    const { users } = await listUsers(adminServicesOf(services));
+    const { users } = await listUsers(wireAdmin(services));
     assert.equal(users.find((u) => u.id === '201')?.lastNotificationAt, toIsoSeconds(notifiedAt));
     const push = phonelink.pushes.findLast((p) => p.userId === '201');
     assert.equal(push?.body.until, toIsoSeconds(now + HOUR));
@@ -289,7 +289,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
   it('pushes its users again when the job is delivered again (its first run may have stopped before pushing)', async () => {
     const pushesOf201 = () => phonelink.pushes.filter((p) => p.userId === '201');
     const before = pushesOf201();
-    const deps = { ...calendarSyncDeps(services), now: () => now + 3 };
+    const deps = { ...wireCalendarSync(services), now: () => now + 3 };
     // Delivered again, but the last push was reserved before the message was queued: it was made.
     await runCalendarSync(deps, { userIds: ['201'], reason: 'resync' }, Date.now() + HOUR);
     assert.equal(pushesOf201().length, before.length);
@@ -321,7 +321,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       },
     };
     const deps = {
-      ...calendarSyncDeps(services),
+      ...wireCalendarSync(services),
       calendarSource: throttled,
       now: () => now + 4,
     };
@@ -352,7 +352,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('re-reads a calendar on the hourly refresh only once it is 20 hours old', async () => {
     exchange.resetCounters();
-    await runMaintenance({ ...maintenanceDeps(services), now: clock });
+    await runMaintenance({ ...wireMaintenance(services), now: clock });
     const refresh = queues.sent.filter((s) => s.queue === 'calendar-sync');
     assert.ok(refresh.every((s) => (s.message as { reason: string }).reason === 'refresh-oof'));
     const readAt = (await services.calendars.get('202'))?.calendarReadAt;
@@ -360,7 +360,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, readAt, 'not re-read after an hour');
     assert.ok(exchange.operationCount('mailboxSettings') >= 1);
     now += 21 * HOUR;
-    await runMaintenance({ ...maintenanceDeps(services), now: clock });
+    await runMaintenance({ ...wireMaintenance(services), now: clock });
     await drainCalendarSync();
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, now, 're-read after 21 hours');
   });

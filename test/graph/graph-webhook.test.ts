@@ -4,13 +4,13 @@ import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { ClientStates } from '../../shared/calendar/client-states.ts';
 import { Secret } from '../../shared/config/secret.ts';
-import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
 import { MAX_BODY_BYTES, type WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
 import { calendarSyncMessage, QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { TableSubscriptionStore } from '../../shared/storage/table-subscription-store.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 9);

@@ -5,10 +5,10 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../../dev/azurite.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../../dev/host/functions-host.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
-import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import { encodeMessage } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 type Fixture = typeof import('./fixtures/queues/work.ts')['fixture'];

@@ -5,12 +5,12 @@ import { startAzurite } from '../../dev/azurite.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
-import { TableAdminLog } from '../../shared/log/table-admin-log.ts';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { clampDelay } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import type { UserRecord } from '../../shared/storage/stores.ts';
 import { Table } from '../../shared/storage/table.ts';
+import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);

@@ -1,6 +1,5 @@
 import { AppError, type ErrorCode, fail, ok, type Result } from '../../errors.ts';
 import type { AdminLog } from '../../log/admin-log.ts';
-import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt } from '../../notifications/ews-liveness.ts';
 import type { Appointment } from '../../presence/model.ts';
 import { getTelemetry, type Telemetry } from '../../telemetry/telemetry.ts';
 import type {
@@ -12,6 +11,7 @@ import type {
   MailboxOutOfOffice,
   SubscribeRequest,
 } from '../calendar-source.ts';
+import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt } from './ews-liveness.ts';
 import { formatExchangeVersion, ianaOf, toAppointment, toOutOfOffice } from './ews-mapping.ts';
 import {
   dictionaryValue,

@@ -1,6 +1,6 @@
 import { startFunctionsHost } from '../../../dev/host/functions-host.ts';
-import phonelinkOverride from '../../../functions/phonelink-override-http.ts';
-import presenceQueue from '../../../functions/presence-queue.ts';
+import { phonelinkOverrideHttp } from '../../../functions/phonelink-override-http.ts';
+import { presenceQueue } from '../../../functions/presence-queue.ts';
 
 /**
  * A functions host serving the presence pipeline's two functions, as a child process the tests
@@ -9,7 +9,7 @@ import presenceQueue from '../../../functions/presence-queue.ts';
 const host = await startFunctionsHost({
   port: 0,
   hostname: '127.0.0.1',
-  functions: [presenceQueue, phonelinkOverride],
+  functions: [presenceQueue, phonelinkOverrideHttp],
   queueLeaseMs: Number(process.env.PIPELINE_QUEUE_LEASE_MS ?? '30000'),
   print: (line) => {
     if (process.env.PIPELINE_HOST_VERBOSE === '1') process.stderr.write(`${line}\n`);

@@ -4,12 +4,10 @@ import {
   type SimUser,
   startPhonelinkSimulator,
 } from '../../../dev/phonelink-sim/phonelink-simulator.ts';
-import { createTableHealthStore } from '../../../shared/admin/table-health-store.ts';
 import { Secret } from '../../../shared/config/secret.ts';
-import { TableAdminLog } from '../../../shared/log/table-admin-log.ts';
 import { createPhonelinkClient } from '../../../shared/phonelink/phonelink-client.ts';
+import { PhonelinkHealth } from '../../../shared/phonelink/phonelink-health.ts';
 import type { Instant } from '../../../shared/presence/model.ts';
-import { PhonelinkHealth } from '../../../shared/presence-sync/phonelink-health.ts';
 import type { RecalculatePresenceDeps } from '../../../shared/presence-sync/recalculate-presence.ts';
 import type { SetOverrideDeps } from '../../../shared/presence-sync/set-override.ts';
 import type { QUEUES, WorkQueues } from '../../../shared/queues/messages.ts';
@@ -17,7 +15,9 @@ import { StorageWorkQueues } from '../../../shared/queues/storage-work-queues.ts
 import { createStorageClients } from '../../../shared/storage/storage-clients.ts';
 import type { HealthStore } from '../../../shared/storage/stores.ts';
 import { Table } from '../../../shared/storage/table.ts';
+import { TableAdminLog } from '../../../shared/storage/table-admin-log.ts';
 import { TableCalendarStore } from '../../../shared/storage/table-calendar-store.ts';
+import { createTableHealthStore } from '../../../shared/storage/table-health-store.ts';
 import { TablePresenceStore } from '../../../shared/storage/table-presence-store.ts';
 import { TableUserStore } from '../../../shared/storage/table-user-store.ts';
 import { aPolicy } from '../../support/builders.ts';

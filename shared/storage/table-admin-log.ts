@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Table } from '../storage/table.ts';
-import type { AdminLog, AdminLogReader, LogEntry, LogLevel } from './admin-log.ts';
+import type { AdminLog, AdminLogReader, LogEntry, LogLevel } from '../log/admin-log.ts';
+import type { Table } from './table.ts';
 
 /**
  * The administrator's log in one table partition. The RowKey is the cursor: the time in

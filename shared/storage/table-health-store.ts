@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { HealthComponent, HealthReport, HealthStore } from '../storage/stores.ts';
-import type { Table } from '../storage/table.ts';
+import type { HealthComponent, HealthReport, HealthStore } from './stores.ts';
+import type { Table } from './table.ts';
 
 const PARTITION = 'health';
 /** A success refreshes lastOkAt in storage at most this often (a push per second must not cost a write each). */

@@ -1,7 +1,7 @@
+import { loadEffectiveSettings } from '../admin/effective-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
-import { loadEffectiveSettings } from './effective-settings.ts';
-import type { SecretVault } from './secret-vault.ts';
+import type { SecretVault } from '../vault/secret-vault.ts';
 
 /** How often a process looks for settings an administrator changed (one table read, one vault read). */
 export const FOLLOW_INTERVAL_MS = 30_000;

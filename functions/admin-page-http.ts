@@ -7,8 +7,8 @@ import { defineHttp } from '../shared/runtime/define-function.ts';
  * is given. Azure Functions refuses route templates that begin with the literal "admin" (its own
  * /admin API), so the segment is matched by a constraint instead.
  */
-export default defineHttp({
-  name: 'console-page-http',
+export const adminPageHttp = defineHttp({
+  name: 'admin-page-http',
   route: '{page:regex(^admin$)}',
   methods: ['GET'],
   handler: async (request) =>

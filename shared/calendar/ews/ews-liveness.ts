@@ -1,4 +1,4 @@
-import type { Instant } from '../presence/model.ts';
+import type { Instant } from '../../presence/model.ts';
 
 /**
  * An EWS push subscription never expires while Exchange reaches us: it sends a StatusEvent

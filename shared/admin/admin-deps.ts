@@ -1,0 +1,24 @@
+import type { Secret } from '../config/secret.ts';
+import type { AdminLogReader } from '../log/admin-log.ts';
+import type { Instant } from '../presence/model.ts';
+import type {
+  CalendarStore,
+  HealthStore,
+  PresenceStore,
+  SubscriptionStore,
+  UserStore,
+} from '../storage/stores.ts';
+import type { SettingsDeps } from './admin-settings.ts';
+
+/** What the admin use cases need; the composition root (shared/app/wire-admin.ts) provides it. */
+export interface AdminDeps extends SettingsDeps {
+  /** The start-up ADMIN_API_KEY (not writable at run time). */
+  readonly adminApiKey: Secret | null;
+  readonly users: UserStore;
+  readonly calendars: CalendarStore;
+  readonly presence: PresenceStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly logReader: AdminLogReader;
+  readonly health: HealthStore;
+  readonly now: () => Instant;
+}

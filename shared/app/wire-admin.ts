@@ -1,0 +1,28 @@
+import type { AdminDeps } from '../admin/admin-deps.ts';
+import type { Settings } from '../config/settings.ts';
+import { requestScan } from '../sync/request-scan.ts';
+import type { Services } from './services.ts';
+import { servicesView } from './services-view.ts';
+
+/** The services the admin use cases read, each looked up when used. */
+const READ_THROUGH = [
+  'runtimeSettings',
+  'secretVault',
+  'log',
+  'logReader',
+  'users',
+  'calendars',
+  'presence',
+  'subscriptions',
+  'health',
+] as const satisfies readonly (keyof Services)[];
+
+/** The admin API's use cases (SPEC §5); `startup`: the settings before any change made on the admin page. */
+export function wireAdmin(services: Services, startup: Settings = services.settings): AdminDeps {
+  return Object.assign(servicesView(services, READ_THROUGH), {
+    settings: startup,
+    adminApiKey: startup.adminApiKey,
+    requestScan: (reason: Parameters<AdminDeps['requestScan']>[0]) => requestScan(services.queues, reason),
+    now: services.clock.now,
+  });
+}

@@ -1,0 +1,37 @@
+import { CalendarSyncRequests } from '../notifications/calendar-sync-requests.ts';
+import { EwsWebhook } from '../notifications/ews-notifications.ts';
+import { GraphWebhook } from '../notifications/graph-notifications.ts';
+import type { Services } from './services.ts';
+
+const graphWebhooks = new WeakMap<Services, GraphWebhook>();
+/** One Graph webhook per process: it keeps the subscription cache and the coalescing marks. */
+export function wireGraphWebhook(services: Services): GraphWebhook {
+  let webhook = graphWebhooks.get(services);
+  if (webhook === undefined) {
+    webhook = new GraphWebhook({
+      subscriptions: services.subscriptions,
+      clientStates: services.clientStates,
+      queues: services.queues,
+      log: services.log,
+      now: services.clock.now,
+    });
+    graphWebhooks.set(services, webhook);
+  }
+  return webhook;
+}
+
+const ewsWebhooks = new WeakMap<Services, EwsWebhook>();
+/** One EWS receiver per process: it keeps the coalescing marks. */
+export function wireEwsWebhook(services: Services): EwsWebhook {
+  let webhook = ewsWebhooks.get(services);
+  if (webhook === undefined) {
+    webhook = new EwsWebhook({
+      subscriptions: services.subscriptions,
+      sync: new CalendarSyncRequests(services.queues),
+      log: services.log,
+      now: services.clock.now,
+    });
+    ewsWebhooks.set(services, webhook);
+  }
+  return webhook;
+}
