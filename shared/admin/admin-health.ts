@@ -30,6 +30,7 @@ export interface HealthWarning {
     | 'calendars'
     | 'presence'
     | 'credentials'
+    | 'permissions'
     | 'phonelink';
   readonly text: string;
   readonly userId?: string;
@@ -136,6 +137,8 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
     }
   });
 
+  const permissions = await permissionWarnings(services);
+  warnings.push(...permissions);
   const credentials = await credentialWarnings(settings, secretInfo, now, warnings);
   const phonelink = await probePhonelink(settings, options.fetch);
   if (phonelink !== null && !phonelink.ok) {
@@ -154,8 +157,29 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
     calendars: { read: integrated.length - unread - failed, unread, failed },
     subscriptions: { total: subscriptions.length, expiringSoon, missing },
     credentials,
+    permissions: { missing: permissions.length },
     phonelink,
   };
+}
+
+/**
+ * The application permissions the Exchange credentials lack (Graph: its token's `roles`), each
+ * with how to grant it. When no token can be had, the Exchange report above says why.
+ */
+async function permissionWarnings(services: AdminDeps): Promise<HealthWarning[]> {
+  const source = services.calendarSource;
+  if (source.missingPermissions === undefined) return [];
+  let missing: Awaited<ReturnType<NonNullable<typeof source.missingPermissions>>>;
+  try {
+    missing = await source.missingPermissions();
+  } catch {
+    return [];
+  }
+  return missing.map((permission) => ({
+    severity: 'error' as const,
+    area: 'permissions' as const,
+    text: `Microsoft Graph permission ${permission.name} is not granted (needed to ${permission.neededFor}): ${permission.howToGrant}`,
+  }));
 }
 
 async function credentialWarnings(

@@ -15,6 +15,7 @@ const READ_THROUGH = [
   'presence',
   'subscriptions',
   'health',
+  'calendarSource',
 ] as const satisfies readonly (keyof Services)[];
 
 /** The admin API's use cases (SPEC §5); `startup`: the settings before any change made on the admin page. */

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
+import { DEFAULT_ROLES } from '../../dev/exchange-sim/graph/entra.ts';
 import {
   type ExchangeSimulator,
   startExchangeSimulator,
@@ -14,6 +15,7 @@ import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import { getHealth } from '../../shared/admin/admin-health.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services } from '../../shared/app/services.ts';
 import { wireAdmin } from '../../shared/app/wire-admin.ts';
@@ -334,6 +336,49 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     await runCalendarSync(deps, { userIds: ['202'], reason: 'resync', attempt: 4 });
     assert.deepEqual(queues.take('calendar-sync'), []);
     assert.ok((await logLines()).some((l) => l.startsWith('Gave up reading 1 mailbox(es) after 5 tries')));
+  });
+
+  describe('§14.7 permissions the tenant forgot', () => {
+    /** A new token (an issued one keeps its roles): services built afresh, as after a restart. */
+    function servicesWithRoles(roles: readonly string[]): Services {
+      exchange.setRoles(CLIENT.clientId, roles);
+      return createServices(services.settings, { queues });
+    }
+    after(() => exchange.setRoles(CLIENT.clientId, DEFAULT_ROLES));
+
+    it('names in the health view each application permission the token lacks, with how to grant it', async () => {
+      const health = await getHealth(wireAdmin(servicesWithRoles(['Calendars.Read'])));
+      const permissions = health.warnings.filter((w) => w.area === 'permissions');
+      assert.deepEqual(
+        permissions.map((w) => /permission (\S+) is not granted/.exec(w.text)?.[1]),
+        ['MailboxSettings.Read', 'User.Read.All'],
+      );
+      assert.ok(permissions.every((w) => w.severity === 'error' && w.text.includes('Grant admin consent')));
+      const granted = await getHealth(wireAdmin(servicesWithRoles(DEFAULT_ROLES)));
+      assert.deepEqual(
+        granted.warnings.filter((w) => w.area === 'permissions'),
+        [],
+      );
+    });
+
+    it('reports a Graph 403 as a missing permission for that mailbox, not as an outage', async () => {
+      const refused = servicesWithRoles(['Calendars.Read', 'User.Read.All']);
+      await runCalendarSync(
+        { ...wireCalendarSync(refused), now: () => now + 5 },
+        { userIds: ['202'], reason: 'resync' },
+      );
+      assert.match(
+        (await refused.calendars.get('202'))?.lastError ?? '',
+        /HTTP 403 ErrorAccessDenied for the out-of-office settings of bob@contoso\.com: a permission is missing for this mailbox \(MailboxSettings\.Read/,
+      );
+      const exchangeReport = (await refused.health.list()).find((r) => r.component === 'exchange');
+      assert.equal(exchangeReport?.ok, true);
+      const health = await getHealth(wireAdmin(refused));
+      assert.deepEqual(
+        health.warnings.filter((w) => w.area === 'exchange'),
+        [],
+      );
+    });
   });
 
   it('keeps what was known of a mailbox it cannot read, with a readable error', async () => {
