@@ -47,6 +47,11 @@ export interface MissingPermission {
   readonly name: string;
   readonly neededFor: string;
   readonly howToGrant: string;
+  /**
+   * Exchange can also grant it per mailbox (RBAC for Applications), where the token does not
+   * show it: reads of this kind that succeed prove it granted.
+   */
+  readonly provenBy?: 'calendar reads' | 'out-of-office reads';
 }
 
 export interface Mailbox {

@@ -10,16 +10,19 @@ export const GRAPH_PERMISSIONS = [
     name: 'Calendars.Read',
     neededFor: 'read appointments and subscribe to their changes',
     includedIn: ['Calendars.Read', 'Calendars.ReadWrite'],
+    provenBy: 'calendar reads',
   },
   {
     name: 'MailboxSettings.Read',
     neededFor: 'read out-of-office settings and the mailbox time zone',
     includedIn: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+    provenBy: 'out-of-office reads',
   },
   {
     name: 'User.Read.All',
     neededFor: 'find the user behind an address that is not their user principal name (an alias)',
     includedIn: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+    provenBy: undefined,
   },
 ] as const;
 
@@ -44,12 +47,26 @@ export function missingGraphPermissions(
 ): MissingPermission[] {
   const granted = new Set(roles.map((role) => role.toLowerCase()));
   return GRAPH_PERMISSIONS.filter((p) => !p.includedIn.some((role) => granted.has(role.toLowerCase()))).map(
-    (p) => ({ name: p.name, neededFor: p.neededFor, howToGrant: howToGrant(p.name, credential) }),
+    (p) => ({
+      name: p.name,
+      neededFor: p.neededFor,
+      howToGrant: howToGrant(p.name, credential, p.provenBy !== undefined),
+      ...(p.provenBy === undefined ? {} : { provenBy: p.provenBy }),
+    }),
   );
 }
 
-function howToGrant(name: string, credential: 'app registration' | 'managed identity'): string {
-  return credential === 'app registration'
-    ? `in Microsoft Entra ID, App registrations → the app → API permissions → Add a permission → Microsoft Graph → Application permissions → ${name}, then Grant admin consent`
-    : `assign the Microsoft Graph app role ${name} to the managed identity's service principal (POST /servicePrincipals/{id}/appRoleAssignments, see docs/connect-a-tenant.md)`;
+function howToGrant(
+  name: string,
+  credential: 'app registration' | 'managed identity',
+  perMailbox: boolean,
+): string {
+  const inEntra =
+    credential === 'app registration'
+      ? `in Microsoft Entra ID, App registrations → the app → API permissions → Add a permission → Microsoft Graph → Application permissions → ${name}, then Grant admin consent`
+      : `assign the Microsoft Graph app role ${name} to the managed identity's service principal (POST /servicePrincipals/{id}/appRoleAssignments)`;
+  const inExchange = perMailbox
+    ? `; or, for chosen mailboxes only, the Exchange Online role "Application ${name}" (RBAC for Applications)`
+    : '';
+  return `${inEntra}${inExchange} (docs/connect-a-tenant.md)`;
 }
