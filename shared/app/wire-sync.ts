@@ -52,6 +52,7 @@ export function wireScan(services: Services): ScanDeps {
       }),
     subscriptions: services.subscriptions,
     calendars: services.calendars,
+    users: services.users,
     queues: services.queues,
     log: services.log,
     health: services.health,

@@ -35,8 +35,10 @@ export interface UserStore {
   /** Replaces the directory: users not in `users` are removed. */
   replaceAll(users: readonly UserRecord[]): Promise<void>;
   put(user: UserRecord): Promise<void>;
-  /** Keeps the directory user an address resolved to, on the user's record if it still exists. */
-  saveDirectoryUser(userId: string, directoryUser: DirectoryUser): Promise<void>;
+  /** Keeps the directory user each address resolved to, on the user's record where it still exists. */
+  saveDirectoryUsers(
+    entries: readonly { readonly userId: string; readonly directoryUser: DirectoryUser }[],
+  ): Promise<void>;
 }
 
 /** What the service knows of one mailbox: the window's appointments and the out-of-office setting. */

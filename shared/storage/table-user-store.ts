@@ -57,22 +57,32 @@ export class TableUserStore implements UserStore {
     await this.#table.run('write user', (client) => client.upsertEntity(toRow(user), 'Replace'));
   }
 
-  async saveDirectoryUser(userId: string, directoryUser: DirectoryUser): Promise<void> {
-    // A merge of the two properties: the rest of the record stays as the last directory sync wrote it.
-    const entity = {
+  async saveDirectoryUsers(
+    entries: readonly { readonly userId: string; readonly directoryUser: DirectoryUser }[],
+  ): Promise<void> {
+    // Merges of the two properties: the rest of each record stays as the last directory sync wrote it.
+    const entity = ({ userId, directoryUser }: (typeof entries)[number]) => ({
       partitionKey: PARTITION,
       rowKey: encodeKey(userId),
       directoryId: directoryUser.id,
       directoryIdEmail: directoryUser.email,
-    };
-    await this.#table.run('write user', async (client) => {
-      try {
-        await client.updateEntity(entity, 'Merge');
-      } catch (error) {
-        // The user left the directory meanwhile: nothing to keep.
-        if (statusOf(error) !== 404) throw error;
-      }
     });
+    try {
+      await this.#table.submitInBatches(
+        entries.map((entry): TransactionAction => ['update', entity(entry), 'Merge']),
+      );
+    } catch {
+      // A user left the directory meanwhile (a transaction fails whole): one by one, skipping the gone.
+      for (const entry of entries) {
+        await this.#table.run('write user', async (client) => {
+          try {
+            await client.updateEntity(entity(entry), 'Merge');
+          } catch (error) {
+            if (statusOf(error) !== 404) throw error;
+          }
+        });
+      }
+    }
   }
 }
 

@@ -78,10 +78,18 @@ export async function runCalendarSync(
   // A full read replaces everything and always asks for a recalculation: what was stored before does not matter.
   // A notice means the subscription works: renewing is left to the hourly refresh and lifecycle notices.
   const manageSubscription = message.reason !== 'notification';
-  const users = await resolveMailboxes(
+  const loaded = await loadUsers(deps, message, {
+    withStored: !fullRead,
+    withSubscription: manageSubscription,
+  });
+  const resolved = await resolveMailboxes(
     deps,
-    await loadUsers(deps, message, { withStored: !fullRead, withSubscription: manageSubscription }),
+    loaded.map((user) => user.mailbox),
   );
+  const users = loaded.flatMap((user) => {
+    const mailbox = resolved.get(user.mailbox.userId);
+    return mailbox == null ? [] : [{ ...user, mailbox }];
+  });
   if (users.length === 0) return;
 
   const readCalendar = users.filter(({ stored }) => {

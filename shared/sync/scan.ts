@@ -3,7 +3,14 @@ import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import { type CalendarSyncMessage, QUEUES, scanMessage, type WorkQueues } from '../queues/messages.ts';
-import type { CalendarStore, HealthStore, SubscriptionStore, UserRecord } from '../storage/stores.ts';
+import type {
+  CalendarStore,
+  HealthStore,
+  SubscriptionStore,
+  UserRecord,
+  UserStore,
+} from '../storage/stores.ts';
+import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
 
@@ -17,6 +24,8 @@ export interface ScanDeps {
   }>;
   readonly subscriptions: SubscriptionStore;
   readonly calendars: CalendarStore;
+  /** Where the directory id each address resolves to is kept. */
+  readonly users: UserStore;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
   readonly health?: HealthStore;
@@ -53,10 +62,14 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
 
   const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
   const joinedIds = new Set(joined.map((user) => user.id));
-  const mailboxes = integrated.flatMap((user) => {
-    const mailbox = mailboxOf(user);
-    return mailbox === null ? [] : [{ ...mailbox, ...(joinedIds.has(user.id) ? { joined: true } : {}) }];
-  });
+  // Addresses not resolved yet, all at once (Graph: a few pages of the directory, not a lookup each).
+  const resolved = await resolveMailboxes(
+    deps,
+    integrated.flatMap((user) => mailboxOf(user) ?? []),
+  );
+  const mailboxes = [...resolved.values()].flatMap((mailbox) =>
+    mailbox === null ? [] : [{ ...mailbox, ...(joinedIds.has(mailbox.userId) ? { joined: true } : {}) }],
+  );
   // One listing instead of a read per user in the jobs.
   const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));
   await Promise.all(

@@ -14,9 +14,9 @@ import type {
   MissingPermission,
   SubscribeRequest,
 } from '../calendar-source.ts';
-import { type BatchItem, GraphBatcher } from './graph-batch.ts';
+import { BATCH_SIZE, type BatchItem, GraphBatcher } from './graph-batch.ts';
 import type { GraphConnection } from './graph-client.ts';
-import { directoryAnswer, directoryLookup } from './graph-directory.ts';
+import { directoryAnswer, directoryListing, directoryLookup, indexDirectoryPage } from './graph-directory.ts';
 import { graphStatusError, toGraphAppError } from './graph-errors.ts';
 import { toAppointment, toMailboxOutOfOffice } from './graph-mapping.ts';
 import { type GraphPermission, missingGraphPermissions, tokenRoles } from './graph-permissions.ts';
@@ -85,11 +85,48 @@ export class GraphCalendarSource implements CalendarSource {
     return missingGraphPermissions(roles, this.#connection.credentialKind);
   }
 
+  /**
+   * One `$filter` per address, 20 to a `$batch`. For many addresses (a scan), first the directory
+   * listing, 999 users a page, for no more pages than the lookups would cost: a tenant of 2,000
+   * users is resolved in 3 round trips instead of 100. Addresses the pages did not answer are
+   * looked up; when the listing ends, what it did not hold belongs to nobody.
+   */
   async resolveMailboxes(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>> {
-    const answers = await this.#batcher.run(mailboxes.map(directoryLookup));
-    return new Map(
-      mailboxes.map((mailbox) => [mailbox.userId, directoryAnswer(mailbox, answers.get(mailbox.userId))]),
-    );
+    const results = new Map<string, Result<string | null>>();
+    let rest = mailboxes;
+    const budget = Math.ceil(mailboxes.length / BATCH_SIZE) - 1;
+    if (budget > 0) {
+      const listed = await this.#listDirectory(budget);
+      if (listed !== null) {
+        for (const mailbox of mailboxes) {
+          const id = listed.ids.get(mailbox.email.toLowerCase());
+          if (id !== undefined || listed.complete) results.set(mailbox.userId, ok(id ?? null));
+        }
+        rest = mailboxes.filter((mailbox) => !results.has(mailbox.userId));
+      }
+    }
+    const answers = await this.#batcher.run(rest.map(directoryLookup));
+    for (const mailbox of rest)
+      results.set(mailbox.userId, directoryAnswer(mailbox, answers.get(mailbox.userId)));
+    return results;
+  }
+
+  /** Up to `pages` pages of the directory; null when it cannot be listed (the lookups then say why). */
+  async #listDirectory(
+    pages: number,
+  ): Promise<{ readonly ids: ReadonlyMap<string, string>; readonly complete: boolean } | null> {
+    const ids = new Map<string, string>();
+    let url: string | null = directoryListing();
+    for (let page = 0; url !== null && page < pages; page += 1) {
+      const item: BatchItem = { id: 'directory', method: 'GET', url, mailbox: 'directory' };
+      const answer = (await this.#batcher.run([item])).get(item.id);
+      if (answer?.ok !== true || answer.value.status !== 200) return null;
+      const indexed = indexDirectoryPage(answer.value.body);
+      if (indexed === null) return null;
+      for (const [address, id] of indexed.ids) if (!ids.has(address)) ids.set(address, id);
+      url = indexed.nextLink === null ? null : this.#relative(indexed.nextLink);
+    }
+    return { ids, complete: url === null };
   }
 
   async readCalendars(

@@ -2,7 +2,7 @@ import { fail, ok, type Result } from '../../errors.ts';
 import type { Mailbox } from '../calendar-source.ts';
 import type { BatchAnswer, BatchItem } from './graph-batch.ts';
 import { graphStatusError } from './graph-errors.ts';
-import { directoryUsersPage } from './graph-schemas.ts';
+import { directoryListPage, directoryUsersPage } from './graph-schemas.ts';
 
 /**
  * Graph keys a user by id or userPrincipalName; a primary SMTP address that is not the UPN, or
@@ -50,4 +50,43 @@ export function directoryAnswer(
 /** An OData string literal: quoted, with quotes doubled. */
 function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** Users per page when the whole directory is listed (Graph's most for `/users`). */
+export const DIRECTORY_PAGE_SIZE = 999;
+
+/** The first page of the directory listing: every user with the addresses they are found by. */
+export function directoryListing(): string {
+  const query = new URLSearchParams({
+    $select: 'id,mail,userPrincipalName,proxyAddresses',
+    $top: String(DIRECTORY_PAGE_SIZE),
+  });
+  return `/users?${query.toString()}`;
+}
+
+/**
+ * One page of the listing as address → user id (UPN, mail and every SMTP proxy address, lower
+ * case), and the next page's link; null when the page cannot be read.
+ */
+export function indexDirectoryPage(
+  body: unknown,
+): { readonly ids: ReadonlyMap<string, string>; readonly nextLink: string | null } | null {
+  const parsed = directoryListPage.safeParse(body);
+  if (!parsed.success) return null;
+  const ids = new Map<string, string>();
+  for (const user of parsed.data.value) {
+    const addresses = [
+      user.userPrincipalName,
+      user.mail,
+      ...(user.proxyAddresses ?? []).filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5)),
+    ];
+    for (const address of addresses) {
+      const key = address?.toLowerCase();
+      // The primary address wins over another user's alias, should Exchange ever allow both.
+      if (key !== undefined && key !== '' && (!ids.has(key) || user.mail?.toLowerCase() === key)) {
+        ids.set(key, user.id);
+      }
+    }
+  }
+  return { ids, nextLink: parsed.data['@odata.nextLink'] ?? null };
 }

@@ -129,3 +129,16 @@ export const directoryUsersPage = z.object({
     }),
   ),
 });
+
+/** `GET /users?$select=id,mail,userPrincipalName,proxyAddresses&$top=999`, paged. */
+export const directoryListPage = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      mail: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+      proxyAddresses: z.array(z.string()).nullish(),
+    }),
+  ),
+  '@odata.nextLink': z.string().nullish(),
+});
