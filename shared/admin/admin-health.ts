@@ -8,6 +8,7 @@ import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
+import { isLoopback } from './credential-destinations.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { userPresence } from './user-presence.ts';
 
@@ -37,6 +38,23 @@ export interface HealthWarning {
   readonly userId?: string;
 }
 
+/**
+ * A deployment may send the PHONE-LiNK key over plain http: (its own network, its choice; the
+ * admin API refuses it): the health view says so, as the key can be read on the way.
+ */
+export function transportWarnings(settings: Settings): HealthWarning[] {
+  const url = settings.phonelink.url;
+  if (url === null || url.protocol !== 'http:' || isLoopback(url) || settings.phonelink.apiKey === null)
+    return [];
+  return [
+    {
+      severity: 'warning',
+      area: 'phonelink',
+      text: `PHONELINK_URL is http: the PHONE-LiNK API key travels unencrypted to ${url.host}`,
+    },
+  ];
+}
+
 /** The health view: what is broken, and what will break soon, before users notice. */
 export async function getHealth(services: AdminDeps, options: { readonly fetch?: typeof fetch } = {}) {
   const settings = await loadEffectiveSettings(
@@ -64,6 +82,7 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
   for (const name of missingSettings(settings)) {
     warnings.push({ severity: 'error', area: 'integration', text: `${name} is not set` });
   }
+  warnings.push(...transportWarnings(settings));
   for (const report of reports) {
     if (report.ok) continue;
     const area = report.component === 'exchange' ? 'exchange' : 'phonelink';

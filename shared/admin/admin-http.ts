@@ -1,5 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { AppError, fail, ok, type Result } from '../errors.ts';
+import { AppError, fail, type Result } from '../errors.ts';
+import { problemOf, type RequestWithBody, readBodyJson } from '../runtime/request-body.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { isAdminAuthorized } from './admin-key.ts';
 
@@ -21,8 +22,9 @@ export function json(status: number, body: unknown): HttpResponseInit {
   };
 }
 
+/** The one error shape of every route (see request-body.ts), with whatever more a route adds. */
 export function problem(status: number, code: string, message: string, extra: object = {}): HttpResponseInit {
-  return json(status, { error: code, message, ...extra });
+  return json(status, { ...problemOf({ code, message }), ...extra });
 }
 
 /**
@@ -64,16 +66,8 @@ export function adminHandler(
   };
 }
 
-/** The JSON body, size-limited; a value (4xx reason) when it is too large or not JSON. */
-export async function readJsonBody(request: HttpRequest): Promise<Result<unknown, HttpResponseInit>> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) return fail(problem(413, 'input.too_large', 'The body is too large'));
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    return fail(problem(413, 'input.too_large', 'The body is too large'));
-  try {
-    return ok(JSON.parse(text));
-  } catch {
-    return fail(problem(400, 'input.invalid', 'The body is not JSON'));
-  }
+/** The JSON body, at most 64 KiB (413 as soon as more arrives); a value (4xx reason) when it is too large or not JSON. */
+export async function readJsonBody(request: RequestWithBody): Promise<Result<unknown, HttpResponseInit>> {
+  const body = await readBodyJson(request, MAX_BODY_BYTES);
+  return body.ok ? body : fail(problem(body.error.status, body.error.code, body.error.message));
 }

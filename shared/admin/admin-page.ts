@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { HttpResponseInit } from '@azure/functions';
 import { ADMIN_HEADERS } from './admin-http.ts';
-import { ADMIN_SETTINGS } from './settings-catalog.ts';
+import { pageCatalog } from './settings-catalog.ts';
 
 /**
  * GET /api/admin: one HTML page with its CSS and script inlined, so it is one request and needs
@@ -35,15 +35,9 @@ function build(): { html: string; csp: string } {
   return { html, csp };
 }
 
-/** What the page needs of ADMIN_SETTINGS, as JSON safe inside a script element. */
+/** The page's form, from the settings table, as JSON safe inside a script element. */
 function settingsCatalogJson(): string {
-  const choices: Record<string, readonly string[]> = {};
-  const readOnly: string[] = [];
-  for (const [name, kind] of Object.entries(ADMIN_SETTINGS)) {
-    if (kind.type === 'choice') choices[name] = kind.options;
-    if (kind.type === 'fixed') readOnly.push(name);
-  }
-  return JSON.stringify({ choices, readOnly }).replaceAll('<', '\\u003c');
+  return JSON.stringify(pageCatalog()).replaceAll('<', '\\u003c');
 }
 
 export function adminPage(): HttpResponseInit {

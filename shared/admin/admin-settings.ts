@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { parseSettings } from '../config/load-settings.ts';
 import { Secret } from '../config/secret.ts';
+import { parseSetting, type SettingName, settingRow } from '../config/setting-table.ts';
 import type { Settings } from '../config/settings.ts';
 import { fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
-import { isWritableSecret, type SecretVault } from '../vault/secret-vault.ts';
+import { isWritableSecret, type SecretVault, type WritableSecretName } from '../vault/secret-vault.ts';
+import { destinationProblems } from './credential-destinations.ts';
 import { mergeSettings, overruled } from './effective-settings.ts';
-import { ADMIN_SETTINGS, type AdminSettingName, isAdminSettingName } from './settings-catalog.ts';
+import { ADMIN_SETTING_NAMES, adminKind, isAdminSettingName, type SettingKind } from './settings-catalog.ts';
 
 export interface SettingsDeps {
   /** The start-up settings (environment, local.settings.json). */
@@ -33,22 +34,28 @@ export async function readAdminSettings(deps: SettingsDeps): Promise<SettingsVie
   const settings = mergeSettings(deps.settings, values, secrets);
   const written = overruled(values);
   const view: Record<string, SettingValue> = {};
-  for (const name of Object.keys(ADMIN_SETTINGS)) {
-    if (!isAdminSettingName(name)) continue;
+  for (const name of ADMIN_SETTING_NAMES) {
+    const row = settingRow(name);
+    const value = row.of(settings);
+    if (row.secret) {
+      view[name] = { set: value !== null };
+      continue;
+    }
     // A written text reads back exactly as written; start-up values as the settings hold them.
-    const kind = ADMIN_SETTINGS[name].type;
-    const value =
-      kind === 'text' || kind === 'url'
-        ? (written.get(name) ?? settingValueOf(name, settings))
-        : settingValueOf(name, settings);
-    view[name] = kind === 'url' && typeof value === 'string' ? withoutCredentials(value) : value;
+    const type = row.input.type;
+    const shown = type === 'text' || type === 'url' ? (written.get(name) ?? plain(value)) : plain(value);
+    view[name] = type === 'url' && typeof shown === 'string' ? withoutCredentials(shown) : shown;
   }
   return view;
 }
 
-const text = (url: URL | null): string | null => (url === null ? null : url.href);
+function plain(value: unknown): SettingValue {
+  if (value instanceof URL) return value.href;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return null;
+}
 
-/** A URL may carry a user name and password (`https://user:secret@host`): never shown. */
+/** A URL may carry a user name and password (`https://user:secret@host`, stored before they were refused): never shown. */
 function withoutCredentials(value: string): string {
   const url = URL.parse(value);
   if (url === null || (url.username === '' && url.password === '')) return value;
@@ -57,61 +64,13 @@ function withoutCredentials(value: string): string {
   return url.href;
 }
 
-function settingValueOf(name: AdminSettingName, settings: Settings): SettingValue {
-  switch (name) {
-    case 'CALLBACK_URL':
-      return text(settings.callbackUrl);
-    case 'GRAPH_TENANT_ID':
-      return settings.graph.tenantId;
-    case 'GRAPH_CLIENT_ID':
-      return settings.graph.clientId;
-    case 'GRAPH_CLIENT_SECRET':
-      return { set: settings.graph.clientSecret !== null };
-    case 'GRAPH_CLIENT_CERTIFICATE_PATH':
-      return settings.graph.clientCertificatePath;
-    case 'GRAPH_BASE_URL':
-      return text(settings.graph.baseUrl);
-    case 'GRAPH_AUTHORITY_HOST':
-      return text(settings.graph.authorityHost);
-    case 'EWS_SERVER':
-      return settings.ews.url?.host ?? null;
-    case 'EWS_URL':
-      return text(settings.ews.url);
-    case 'EWS_USERNAME':
-      return settings.ews.username;
-    case 'EWS_PASSWORD':
-      return { set: settings.ews.password !== null };
-    case 'PHONELINK_URL':
-      return text(settings.phonelink.url);
-    case 'PHONELINK_API_KEY':
-      return { set: settings.phonelink.apiKey !== null };
-    case 'PHONELINK_WEBHOOK_SECRET':
-      return { set: settings.phonelink.webhookSecret !== null };
-    case 'SCAN_SCHEDULE':
-      return settings.scanSchedule;
-    case 'AzureWebJobsStorage':
-      return { set: true };
-    case 'ADMIN_API_KEY':
-      return { set: settings.adminApiKey !== null };
-    case 'APPLICATIONINSIGHTS_CONNECTION_STRING':
-      return { set: settings.appInsightsConnectionString !== null };
-    case 'INTEGRATION_ENABLED':
-      return settings.integrationEnabled;
-    case 'SHARE_SUBJECTS':
-      return settings.policy.shareSubjects;
-    case 'SCAN_WINDOW_DAYS':
-      return settings.scanWindowDays;
-    case 'CALENDAR_SOURCE':
-      return settings.calendarSource;
-    case 'EWS_AUTH':
-      return settings.ews.auth;
-    case 'TENTATIVE_AS':
-      return settings.policy.tentativeAs;
-  }
-}
-
 const unchangedSecret = z.strictObject({ set: z.boolean() });
-const bodySchema = z.record(z.string(), z.unknown());
+
+/** A JSON object, read by its own keys: `__proto__` and friends are keys like any other, not prototype changes. */
+function ownEntries(body: unknown): [string, unknown][] | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  return Object.entries(body);
+}
 
 /**
  * PUT /api/settings: a JSON object of SPEC §7 names. `null` returns a setting to its start-up
@@ -122,70 +81,78 @@ export async function writeAdminSettings(
   deps: SettingsDeps,
   body: unknown,
 ): Promise<Result<SettingsView, readonly SettingProblem[]>> {
-  const parsedBody = bodySchema.safeParse(body);
-  if (!parsedBody.success || Array.isArray(body)) {
+  const entries = ownEntries(body);
+  if (entries === null) {
     return fail([{ name: '(body)', problem: 'must be a JSON object of setting names and values' }]);
   }
   const problems: SettingProblem[] = [];
-  const plain = new Map<AdminSettingName, string | number | boolean | null>();
-  const secretWrites = new Map<AdminSettingName, string | null>();
+  /** What is stored, by name ('' stands for "no longer overruled"). */
+  const stored = new Map<SettingName, string | number | boolean>();
+  /** The same values as parsed, for the checks of where credentials go. */
+  const parsed = new Map<SettingName, unknown>();
+  const secretWrites = new Map<WritableSecretName, string | null>();
 
-  for (const [name, value] of Object.entries(parsedBody.data)) {
+  for (const [name, value] of entries) {
     if (!isAdminSettingName(name)) {
       problems.push({ name, problem: 'is not a setting (SPEC §7 names only)' });
       continue;
     }
-    const kind = ADMIN_SETTINGS[name];
-    const problem = checkType(kind.type, value);
+    const kind = adminKind(name);
+    const problem = checkType(kind, value);
     if (problem !== null) {
       problems.push({ name, problem });
       continue;
     }
     if (kind.type === 'secret') {
-      if (!unchangedSecret.safeParse(value).success)
-        secretWrites.set(name, typeof value === 'string' ? value : null);
-    } else if (
-      typeof value === 'string' ||
-      typeof value === 'number' ||
-      typeof value === 'boolean' ||
-      value === null
-    ) {
-      plain.set(name, typeof value === 'string' ? value.trim() : value);
+      if (!isWritableSecret(name) || unchangedSecret.safeParse(value).success) continue;
+      const text = typeof value === 'string' ? value : null;
+      // The form of each value is checked by the same parser as start-up settings.
+      const form = text === null ? null : parseSetting(name, text);
+      if (form !== null && !form.ok) problems.push({ name, problem: form.problem });
+      else secretWrites.set(name, text);
+    } else if (value === null) {
+      stored.set(name, '');
+      parsed.set(name, null);
+    } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      const text = typeof value === 'string' ? value.trim() : value;
+      const form = parseSetting(name, String(text));
+      if (form.ok) {
+        stored.set(name, text);
+        parsed.set(name, form.value);
+      } else problems.push({ name, problem: form.problem });
     }
-  }
-  // The form of each value is checked by the same parser as start-up settings.
-  const candidate: Record<string, string> = {};
-  for (const [name, value] of plain) if (value !== null) candidate[name] = String(value);
-  const parsed = parseSettings(candidate);
-  if (!parsed.ok) {
-    const written = new Set<string>(plain.keys());
-    for (const p of parsed.error) if (written.has(p.name)) problems.push(p);
   }
   if (problems.length > 0) return fail(problems);
 
-  const before = await deps.runtimeSettings.get();
-  const wasEnabled = mergeSettings(
+  const [values, secrets] = await Promise.all([deps.runtimeSettings.get(), deps.secretVault.readAll()]);
+  const before = mergeSettings(deps.settings, values, secrets);
+  const secretsAfter = new Map(secrets);
+  for (const [name, value] of secretWrites) {
+    if (value === null) secretsAfter.delete(name);
+    else secretsAfter.set(name, new Secret(value));
+  }
+  const after = mergeSettings(deps.settings, { ...values, ...Object.fromEntries(stored) }, secretsAfter);
+  const misplaced = destinationProblems(
     deps.settings,
     before,
-    await deps.secretVault.readAll(),
-  ).integrationEnabled;
-  if (plain.size > 0) {
-    // The store merges; '' stands for "no longer overruled" (back to the start-up value).
-    const next: Record<string, string | number | boolean> = {};
-    for (const [name, value] of plain) next[name] = value ?? '';
-    await deps.runtimeSettings.put(next);
-  }
+    after,
+    { plain: parsed, secrets: secretWrites },
+    (name) => secretsAfter.has(name),
+  );
+  if (misplaced.length > 0) return fail(misplaced);
+
+  // The store merges; '' stands for "no longer overruled" (back to the start-up value).
+  if (stored.size > 0) await deps.runtimeSettings.put(Object.fromEntries(stored));
   for (const [name, value] of secretWrites) {
-    if (!isWritableSecret(name)) continue;
     if (value === null) await deps.secretVault.delete(name);
     else await deps.secretVault.set(name, new Secret(value));
   }
 
-  const changed = [...plain.keys(), ...secretWrites.keys()];
+  const changed = [...stored.keys(), ...secretWrites.keys()];
   if (changed.length > 0)
     await deps.log.write(`Settings changed by the administrator: ${changed.join(', ')}`);
   const view = await readAdminSettings(deps);
-  if (view.INTEGRATION_ENABLED !== wasEnabled) {
+  if (view.INTEGRATION_ENABLED !== before.integrationEnabled) {
     if (view.INTEGRATION_ENABLED === true) {
       await deps.log.write('Integration activated');
       await deps.requestScan('force');
@@ -199,10 +166,10 @@ export async function writeAdminSettings(
   return ok(view);
 }
 
-function checkType(type: (typeof ADMIN_SETTINGS)[AdminSettingName]['type'], value: unknown): string | null {
-  if (type === 'fixed') return 'is set by the deployment and cannot be changed here';
+function checkType(kind: SettingKind, value: unknown): string | null {
+  if (kind.type === 'fixed') return 'is set by the deployment and cannot be changed here';
   if (value === null) return null;
-  switch (type) {
+  switch (kind.type) {
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'integer':

@@ -1,9 +1,17 @@
-import { parseSettings } from '../config/load-settings.ts';
 import type { Secret } from '../config/secret.ts';
+import {
+  assembleSettings,
+  parseSetting,
+  type SettingName,
+  type SettingValues,
+  settingRow,
+  settingValuesOf,
+} from '../config/setting-table.ts';
 import type { Settings } from '../config/settings.ts';
 import type { RuntimeSettingsStore } from '../storage/stores.ts';
+import { rememberSecret } from '../telemetry/redaction.ts';
 import type { SecretVault, WritableSecretName } from '../vault/secret-vault.ts';
-import { ADMIN_SETTINGS, isAdminSettingName } from './settings-catalog.ts';
+import { isAdminSettingName } from './settings-catalog.ts';
 
 export type RuntimeValues = Readonly<Record<string, string | number | boolean>>;
 
@@ -22,10 +30,10 @@ export async function loadEffectiveSettings(
 }
 
 /** The names an administrator has overruled ('' is how a reset to the start-up value is stored). */
-export function overruled(values: RuntimeValues): Map<string, string> {
-  const names = new Map<string, string>();
+export function overruled(values: RuntimeValues): Map<SettingName, string> {
+  const names = new Map<SettingName, string>();
   for (const [name, value] of Object.entries(values)) {
-    if (isAdminSettingName(name) && ADMIN_SETTINGS[name].type !== 'fixed' && value !== '') {
+    if (isAdminSettingName(name) && settingRow(name).access !== 'deployment-only' && value !== '') {
       names.set(name, String(value));
     }
   }
@@ -37,52 +45,19 @@ export function mergeSettings(
   values: RuntimeValues,
   secrets: ReadonlyMap<WritableSecretName, Secret>,
 ): Settings {
+  // A secret written at run time is as secret as one set at start-up: telemetry scrubs it too.
+  for (const secret of secrets.values()) rememberSecret(secret.reveal());
   const written = overruled(values);
   for (const [name, secret] of secrets) written.set(name, secret.reveal());
   if (written.size === 0) return startup;
-  // Written values are parsed by the start-up parser; then only the written ones replace start-up values.
-  const parsed = parseSettings(Object.fromEntries(written));
-  if (!parsed.ok) return startup;
-  const w = parsed.value;
-  const has = (name: string) => written.has(name);
-  const pick = <T>(name: string, mine: T, theirs: T): T => (has(name) ? theirs : mine);
-  return {
-    ...startup,
-    calendarSource: pick('CALENDAR_SOURCE', startup.calendarSource, w.calendarSource),
-    integrationEnabled: pick('INTEGRATION_ENABLED', startup.integrationEnabled, w.integrationEnabled),
-    callbackUrl: pick('CALLBACK_URL', startup.callbackUrl, w.callbackUrl),
-    graph: {
-      tenantId: pick('GRAPH_TENANT_ID', startup.graph.tenantId, w.graph.tenantId),
-      clientId: pick('GRAPH_CLIENT_ID', startup.graph.clientId, w.graph.clientId),
-      clientSecret: pick('GRAPH_CLIENT_SECRET', startup.graph.clientSecret, w.graph.clientSecret),
-      clientCertificatePath: pick(
-        'GRAPH_CLIENT_CERTIFICATE_PATH',
-        startup.graph.clientCertificatePath,
-        w.graph.clientCertificatePath,
-      ),
-      baseUrl: pick('GRAPH_BASE_URL', startup.graph.baseUrl, w.graph.baseUrl),
-      authorityHost: pick('GRAPH_AUTHORITY_HOST', startup.graph.authorityHost, w.graph.authorityHost),
-    },
-    ews: {
-      url: has('EWS_URL') || has('EWS_SERVER') ? w.ews.url : startup.ews.url,
-      username: pick('EWS_USERNAME', startup.ews.username, w.ews.username),
-      password: pick('EWS_PASSWORD', startup.ews.password, w.ews.password),
-      auth: pick('EWS_AUTH', startup.ews.auth, w.ews.auth),
-    },
-    phonelink: {
-      url: pick('PHONELINK_URL', startup.phonelink.url, w.phonelink.url),
-      apiKey: pick('PHONELINK_API_KEY', startup.phonelink.apiKey, w.phonelink.apiKey),
-      webhookSecret: pick(
-        'PHONELINK_WEBHOOK_SECRET',
-        startup.phonelink.webhookSecret,
-        w.phonelink.webhookSecret,
-      ),
-    },
-    scanSchedule: pick('SCAN_SCHEDULE', startup.scanSchedule, w.scanSchedule),
-    scanWindowDays: pick('SCAN_WINDOW_DAYS', startup.scanWindowDays, w.scanWindowDays),
-    policy: {
-      tentativeAs: pick('TENTATIVE_AS', startup.policy.tentativeAs, w.policy.tentativeAs),
-      shareSubjects: pick('SHARE_SUBJECTS', startup.policy.shareSubjects, w.policy.shareSubjects),
-    },
-  };
+  // Written values are parsed by the start-up parser and replace only their own start-up values.
+  const merged: Record<string, unknown> = { ...settingValuesOf(startup) };
+  for (const [name, text] of written) {
+    const parsed = parseSetting(name, text);
+    if (!parsed.ok) return startup;
+    merged[name] = parsed.value;
+  }
+  // EWS_URL wins over EWS_SERVER where both are given together; a server written alone replaces the start-up URL.
+  if (written.has('EWS_SERVER') && !written.has('EWS_URL')) merged.EWS_URL = null;
+  return assembleSettings(merged as SettingValues, startup.storage);
 }

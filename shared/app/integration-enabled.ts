@@ -1,9 +1,11 @@
+import { mergeSettings } from '../admin/effective-settings.ts';
 import type { Services } from './services.ts';
 
-/** INTEGRATION_ENABLED as it is now: the admin API may have changed it since start-up. */
+/**
+ * "Activate" (INTEGRATION_ENABLED) as it is now: every worker reads it here, from the runtime
+ * settings the admin API writes, merged over the start-up value as the admin API itself reads
+ * it (loadEffectiveSettings). Never a copy kept in memory: a push must not go out once it is unticked.
+ */
 export async function integrationEnabled(services: Services): Promise<boolean> {
-  const value = (await services.runtimeSettings.get()).INTEGRATION_ENABLED;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  return services.settings.integrationEnabled;
+  return mergeSettings(services.startup, await services.runtimeSettings.get(), new Map()).integrationEnabled;
 }

@@ -1,12 +1,13 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
-import { ClientStates } from '../calendar/client-states.ts';
+import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
+import { SubscriptionCache } from '../notifications/subscription-cache.ts';
 import { type PhonelinkClient, phonelinkClientFromSettings } from '../phonelink/phonelink-client.ts';
 import { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
-import type { WorkQueues } from '../queues/messages.ts';
+import type { PoisonQueues, WorkQueues } from '../queues/messages.ts';
 import { StorageWorkQueues } from '../queues/storage-work-queues.ts';
 import { type Clock, systemClock } from '../runtime/clock.ts';
 import { createStorageClients, type StorageClients } from '../storage/storage-clients.ts';
@@ -37,13 +38,18 @@ import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
  * service: a field in `Services` and its factory in `FACTORIES`.
  */
 export interface Services {
+  /** The settings these services were built with (the start-up ones overruled by the admin page's, when rebuilt). */
   readonly settings: Settings;
+  /** The settings the process started with: what a setting reset on the admin page goes back to. */
+  readonly startup: Settings;
   readonly users: UserStore;
   readonly calendars: CalendarStore;
   readonly presence: PresenceStore;
   readonly subscriptions: SubscriptionStore;
   readonly runtimeSettings: RuntimeSettingsStore;
   readonly queues: WorkQueues;
+  /** The host's `<queue>-poison` queues, which the hourly maintenance re-runs. */
+  readonly poisonQueues: PoisonQueues;
   readonly log: AdminLog;
   readonly logReader: AdminLogReader;
   /** The last outcome of talking to Exchange and PHONE-LiNK (GET /api/status, the health view). */
@@ -58,6 +64,8 @@ export interface Services {
   readonly phonelinkHealth: PhonelinkHealth;
   /** Graph clientStates that name their user and prove it (the webhook reads no subscription for them). */
   readonly clientStates: ClientStates;
+  /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
+  readonly subscriptionCache: SubscriptionCache;
   /** The instant every use case reads, and how it waits. */
   readonly clock: Clock;
 }
@@ -87,22 +95,28 @@ type Factories = {
 const table = (context: ServiceContext, name: string): Table => new Table(context.storage.table(name));
 
 const FACTORIES: Factories = {
+  startup: (c) => c.settings,
   users: (c) => new TableUserStore(table(c, TABLES.users)),
   calendars: (c) => new TableCalendarStore(table(c, TABLES.calendars)),
   presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
   subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
   runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
   queues: (c) => new StorageWorkQueues(c.storage.queueService),
+  poisonQueues: (c) => new StorageWorkQueues(c.storage.queueService),
   // One object writes and reads the log.
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
   secretVault: (c) => createSecretVault(process.env, process.cwd(), c.settings.managedIdentityClientId),
   calendarSource: (c) =>
-    createCalendarSource(c.settings, { clientState: (userId) => c.services.clientStates.mint(userId) }),
+    createCalendarSource(c.settings, {
+      clientState: (userId) => c.services.clientStates.mint(userId),
+      renewable: coversSubscriptionUntil,
+    }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
   clock: () => systemClock,
 };
 
@@ -147,22 +161,19 @@ let follower: RuntimeSettingsFollower<Services> | null = null;
 /**
  * The process's services, from the environment and local.settings.json (SPEC §7), made once,
  * then rebuilt when an administrator changes a setting (PUT /api/settings; checked every 30 s).
- * Not under `node --test`, where each test builds its own.
  */
 export function getServices(): Services {
   if (singleton === null) {
     const startup = loadSettings(process.env, readLocalSettings(process.cwd()));
     singleton = createServices(startup);
-    follower =
-      process.env.NODE_TEST_CONTEXT === undefined
-        ? new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
-            createServices(settings, {
-              secretVault: current.secretVault,
-              log: current.log,
-              logReader: current.logReader,
-            }),
-          )
-        : null;
+    follower = new RuntimeSettingsFollower<Services>(startup, (settings, current) =>
+      createServices(settings, {
+        startup: current.startup,
+        secretVault: current.secretVault,
+        log: current.log,
+        logReader: current.logReader,
+      }),
+    );
   }
   const current = singleton;
   follower?.follow(current, (next) => {
@@ -173,7 +184,7 @@ export function getServices(): Services {
 
 /** The settings the process started with (before any change made on the admin page). */
 export function startupSettings(): Settings {
-  return follower?.startup ?? getServices().settings;
+  return getServices().startup;
 }
 
 /** After this process changed a setting: the next getServices() looks for it at once. */

@@ -3,6 +3,7 @@ import type { PresenceQueueDeps } from '../presence-sync/presence-queue-handler.
 import type { RecalculatePresenceDeps } from '../presence-sync/recalculate-presence.ts';
 import { GroupedWakeUps } from '../presence-sync/wake-ups.ts';
 import type { WorkQueues } from '../queues/messages.ts';
+import { integrationEnabled } from './integration-enabled.ts';
 import type { Services } from './services.ts';
 
 /** The presence recalculation (SPEC §2, §4): what the presence worker and calendar sync run per user. */
@@ -16,8 +17,7 @@ export function wireRecalculation(services: Services): RecalculatePresenceDeps {
     log: services.log,
     health: services.phonelinkHealth,
     policy: services.settings.policy,
-    // The services follow settings changed on the admin page.
-    integrationEnabled: () => services.settings.integrationEnabled,
+    integrationEnabled: () => integrationEnabled(services),
     now: services.clock.now,
     sleep: services.clock.sleep,
     wakeUps: wakeUpsOf(services),

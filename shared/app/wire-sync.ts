@@ -1,5 +1,5 @@
-import { syncDirectory } from '../phonelink/directory-sync.ts';
-import { recalculatePresence } from '../presence-sync/recalculate-presence.ts';
+import { type DirectorySyncDeps, syncDirectory } from '../phonelink/directory-sync.ts';
+import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
 import type { ScanDeps } from '../sync/scan.ts';
@@ -22,18 +22,18 @@ export function wireCalendarSync(services: Services): CalendarSyncDeps {
     health: services.health,
     scanWindowDays: services.settings.scanWindowDays,
     now: services.clock.now,
-    recalculate: (userId, known, notifiedAt, unconfirmedSince) =>
-      recalculatePresence(
-        wireRecalculation(services),
-        {
-          userId,
-          reason: 'calendar-changed',
-          wakeAt: null,
-          attempt: 0,
-          ...(notifiedAt === undefined ? {} : { notifiedAt }),
-        },
-        unconfirmedSince === undefined ? { known } : { known, unconfirmedSince },
-      ),
+    recalculate: (handOver) => recalculateAfterSync(wireRecalculation(services), handOver),
+  };
+}
+
+/** SPEC §4 directory sync, the scan's first step; a refused or failed read counts for the PHONE-LiNK status. */
+export function wireDirectorySync(services: Services): DirectorySyncDeps {
+  return {
+    phonelink: services.phonelink,
+    users: services.users,
+    log: services.log,
+    now: services.clock.now,
+    health: services.phonelinkHealth,
   };
 }
 
@@ -43,13 +43,7 @@ export function wireScan(services: Services): ScanDeps {
     get calendarSource() {
       return services.calendarSource;
     },
-    syncDirectory: () =>
-      syncDirectory({
-        phonelink: services.phonelink,
-        users: services.users,
-        log: services.log,
-        now: services.clock.now,
-      }),
+    syncDirectory: () => syncDirectory(wireDirectorySync(services)),
     subscriptions: services.subscriptions,
     calendars: services.calendars,
     users: services.users,
@@ -66,7 +60,12 @@ export function wireMaintenance(services: Services): MaintenanceDeps {
   return {
     users: services.users,
     subscriptions: services.subscriptions,
+    presence: services.presence,
+    calendars: services.calendars,
     queues: services.queues,
+    poison: services.poisonQueues,
+    log: services.log,
+    policy: services.settings.policy,
     integrationEnabled: () => integrationEnabled(services),
     now: services.clock.now,
   };

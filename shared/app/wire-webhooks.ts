@@ -4,12 +4,13 @@ import { GraphWebhook } from '../notifications/graph-notifications.ts';
 import type { Services } from './services.ts';
 
 const graphWebhooks = new WeakMap<Services, GraphWebhook>();
-/** One Graph webhook per process: it keeps the subscription cache and the coalescing marks. */
+/** One Graph webhook per process: it keeps the coalescing marks (the subscription cache, shared with EWS, is a service). */
 export function wireGraphWebhook(services: Services): GraphWebhook {
   let webhook = graphWebhooks.get(services);
   if (webhook === undefined) {
     webhook = new GraphWebhook({
       subscriptions: services.subscriptions,
+      known: services.subscriptionCache,
       clientStates: services.clientStates,
       queues: services.queues,
       log: services.log,
@@ -27,6 +28,7 @@ export function wireEwsWebhook(services: Services): EwsWebhook {
   if (webhook === undefined) {
     webhook = new EwsWebhook({
       subscriptions: services.subscriptions,
+      known: services.subscriptionCache,
       sync: new CalendarSyncRequests(services.queues),
       log: services.log,
       now: services.clock.now,

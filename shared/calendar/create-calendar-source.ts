@@ -1,13 +1,13 @@
 import type { Settings } from '../config/settings.ts';
 import type { CalendarSource } from './calendar-source.ts';
 import { createEwsCalendarSource } from './ews/create-ews-source.ts';
-import { GraphCalendarSource } from './graph/graph-calendar-source.ts';
+import { GraphCalendarSource, type GraphSourceOptions } from './graph/graph-calendar-source.ts';
 import { createGraphConnection } from './graph/graph-client.ts';
 
 /** The one place that knows which Exchange adapter CALENDAR_SOURCE selects. */
 export function createCalendarSource(
   settings: Settings,
-  options: { readonly clientState?: (userId: string) => Promise<string> } = {},
+  options: Pick<GraphSourceOptions, 'clientState' | 'renewable'> = {},
 ): CalendarSource {
   switch (settings.calendarSource) {
     case 'graph':
@@ -16,6 +16,7 @@ export function createCalendarSource(
         {
           callbackUrl: settings.callbackUrl,
           ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
+          ...(options.renewable === undefined ? {} : { renewable: options.renewable }),
         },
       );
     case 'ews':

@@ -1,7 +1,7 @@
-import type { CalendarSubscription } from '../calendar/calendar-source.ts';
 import { ewsExpiresAt } from '../calendar/ews/ews-liveness.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
+import { readBodyText } from '../runtime/request-body.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 import type { CalendarSyncRequests } from './calendar-sync-requests.ts';
 import {
@@ -9,10 +9,14 @@ import {
   readSendNotification,
   sendNotificationResult,
 } from './ews-send-notification.ts';
-import { readTextBody, refuse, type WebhookAnswer, type WebhookRequest } from './graph-webhook-http.ts';
+import { refuse, refused, type WebhookAnswer, type WebhookRequest } from './graph-webhook-http.ts';
+import type { SubscriptionCache } from './subscription-cache.ts';
 
 export interface EwsWebhookDeps {
-  readonly subscriptions: SubscriptionStore;
+  /** Where a subscription's liveness and watermark are written. */
+  readonly subscriptions: Pick<SubscriptionStore, 'put'>;
+  /** The subscriptions notices name, shared with the Graph webhook. */
+  readonly known: SubscriptionCache;
   readonly sync: CalendarSyncRequests;
   readonly log: AdminLog;
   readonly now: () => Instant;
@@ -20,8 +24,6 @@ export interface EwsWebhookDeps {
 
 const SOAP = { 'Content-Type': 'text/xml; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
 const UNSUBSCRIBED_LOG_EVERY_MS = 60_000;
-/** Subscriptions change rarely; a cached hit saves a storage read per notification. Misses are not cached. */
-const SUBSCRIPTION_CACHE_MS = 60_000;
 /**
  * Liveness and watermark are written when the deadline moves by this much: every status ping
  * (30 minutes apart), but once for a burst of changes. An older watermark only means a few
@@ -38,7 +40,6 @@ const WRITE_EVERY_MS = 10 * 60_000;
  */
 export class EwsWebhook {
   readonly #deps: EwsWebhookDeps;
-  readonly #known = new Map<string, { subscription: CalendarSubscription; until: Instant }>();
   #unsubscribed = 0;
   #unsubscribedLoggedAt = 0;
 
@@ -47,14 +48,14 @@ export class EwsWebhook {
   }
 
   async notifications(request: WebhookRequest): Promise<WebhookAnswer> {
-    const body = await readTextBody(request, MAX_NOTIFICATION_BYTES);
-    if (!body.ok) return body.answer;
+    const body = await readBodyText(request, MAX_NOTIFICATION_BYTES);
+    if (!body.ok) return refused(body.error);
     const notification = readSendNotification(body.value);
     if (!notification.ok) return refuse(notification.error.status, notification.error.reason);
     const { subscriptionId, changes, watermark } = notification.value;
     const now = this.#deps.now();
     try {
-      const subscription = await this.#subscription(subscriptionId, now);
+      const subscription = await this.#deps.known.get(subscriptionId, 'ews');
       if (subscription === null) {
         await this.#noteUnsubscribed(now);
         return soap('Unsubscribe');
@@ -67,26 +68,13 @@ export class EwsWebhook {
       if (subscription.expiresAt === null || expiresAt - subscription.expiresAt >= WRITE_EVERY_MS) {
         const updated = { ...subscription, watermark: watermark ?? subscription.watermark, expiresAt };
         await this.#deps.subscriptions.put(updated);
-        this.#known.set(updated.id, { subscription: updated, until: now + SUBSCRIPTION_CACHE_MS });
+        this.#deps.known.remember(updated);
       }
       return soap('OK');
     } catch {
       // Storage is down: Exchange retries a notification that was not acknowledged.
       return refuse(503, 'could not record the notification, try again');
     }
-  }
-
-  async #subscription(id: string, now: Instant): Promise<CalendarSubscription | null> {
-    const cached = this.#known.get(id);
-    if (cached !== undefined && cached.until > now) return cached.subscription;
-    const subscription = await this.#deps.subscriptions.getById(id);
-    if (subscription === null || subscription.source !== 'ews') {
-      this.#known.delete(id);
-      return null;
-    }
-    if (this.#known.size > 50_000) this.#known.clear();
-    this.#known.set(id, { subscription, until: now + SUBSCRIPTION_CACHE_MS });
-    return subscription;
   }
 
   /** Exchange retries an unknown subscription only until it hears Unsubscribe: a count once a minute is enough. */

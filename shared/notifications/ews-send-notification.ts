@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../errors.ts';
+import { externalId } from '../runtime/external-id.ts';
 import { parseXml } from '../xml/safe-xml.ts';
 import { NS, oneOrMany, xmlText } from '../xml/xml-schemas.ts';
 
@@ -15,7 +16,7 @@ const event = z.object({ Watermark: xmlText.optional(), TimeStamp: xmlText.optio
 const events = oneOrMany(z.union([event, z.literal('')])).optional();
 
 const notification = z.object({
-  SubscriptionId: xmlText.pipe(z.string().min(1).max(512)),
+  SubscriptionId: xmlText.pipe(externalId.max(512)),
   PreviousWatermark: xmlText.optional(),
   MoreEvents: xmlText.optional(),
   StatusEvent: events,

@@ -1,10 +1,12 @@
 import type { LifecycleEventType } from '@microsoft/microsoft-graph-types';
 import { z } from 'zod';
+import { externalId, wellFormedText } from '../runtime/external-id.ts';
 
 /** What a Graph notification POST may hold; anything else is a 400 with the reason. */
 const notification = z.object({
-  subscriptionId: z.string().min(1).max(200),
-  clientState: z.string().max(512).nullish(),
+  // A lone surrogate in an id or state is no text Graph sends: 400, before any lookup.
+  subscriptionId: externalId.max(200),
+  clientState: wellFormedText.max(512).nullish(),
   changeType: z.string().max(100).nullish(),
   resource: z.string().max(2_000).nullish(),
   tenantId: z.string().max(100).nullish(),

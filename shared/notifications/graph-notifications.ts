@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
 import type { ClientStates } from '../calendar/client-states.ts';
-import { AppError } from '../errors.ts';
+import { AppError, fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import type { WorkQueues } from '../queues/messages.ts';
+import { readBodyJson } from '../runtime/request-body.ts';
 import type { SubscriptionStore } from '../storage/stores.ts';
 import { CalendarSyncRequests } from './calendar-sync-requests.ts';
 import {
@@ -15,14 +17,19 @@ import {
 import {
   accepted,
   handshake,
-  readJsonBody,
+  MAX_BODY_BYTES,
   refuse,
+  refused,
   type WebhookAnswer,
   type WebhookRequest,
 } from './graph-webhook-http.ts';
+import type { SubscriptionCache } from './subscription-cache.ts';
 
 export interface GraphWebhookDeps {
-  readonly subscriptions: SubscriptionStore;
+  /** Where a removed subscription is deleted. */
+  readonly subscriptions: Pick<SubscriptionStore, 'delete'>;
+  /** The subscriptions notices name, shared with the EWS webhook. */
+  readonly known: SubscriptionCache;
   /** Signed clientStates name their user: such a notice needs no subscription read. */
   readonly clientStates?: ClientStates;
   readonly queues: WorkQueues;
@@ -32,20 +39,27 @@ export interface GraphWebhookDeps {
 
 export { COALESCE_SECONDS } from './calendar-sync-requests.ts';
 
-const SUBSCRIPTION_CACHE_MS = 60_000;
 const IGNORED_LOG_EVERY_MS = 60_000;
+/**
+ * Graph documents no largest delivery; it gathers the notices of the subscriptions that share a
+ * notification URL (one per user here) for a moment. A hundred different subscriptions in one
+ * POST is far beyond a delivery of one moment's changes, and what an unverified id may cost
+ * (one storage read) is then bounded per request.
+ */
+export const MAX_SUBSCRIPTIONS_PER_DELIVERY = 100;
 
 /**
  * SPEC §5's Graph routes: the handshake, change notifications and lifecycle notifications.
  * They validate, check each notice's clientState in constant time (a signed one names its user,
  * see client-states.ts; any other, and every lifecycle notice, against its stored subscription),
- * queue calendar-sync jobs and answer without calling Exchange. Notices with an unknown
- * subscription or a wrong clientState are ignored (counted in the log, at most once a minute).
+ * queue calendar-sync jobs and answer without calling Exchange. The work an anonymous caller
+ * can cause is bounded: a notice without a clientState is dropped unread, each subscription is
+ * looked up once per request (and unknown ones are remembered a while), and a POST naming more
+ * subscriptions than a delivery holds is refused. Notices with an unknown subscription or a
+ * wrong clientState are ignored (counted in the log, at most once a minute).
  */
 export class GraphWebhook {
   readonly #deps: GraphWebhookDeps;
-  /** subscription id → subscription; lookups are most of the answer time, and subscriptions change weekly. */
-  readonly #known = new Map<string, { subscription: CalendarSubscription; until: Instant }>();
   readonly #sync: CalendarSyncRequests;
   #ignored = 0;
   #ignoredLoggedAt = 0;
@@ -66,37 +80,42 @@ export class GraphWebhook {
   }
 
   async #notifications(request: WebhookRequest): Promise<WebhookAnswer> {
-    const shake = handshake(request);
-    if (shake !== null) return shake;
-    const body = await readJsonBody(request);
-    if (!body.ok) return body.answer;
-    const parsed = changeNotifications.safeParse(body.value);
-    if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
+    const notices = await readNotices(request, changeNotifications);
+    if (!notices.ok) return notices.error;
     const now = this.#deps.now();
+    const lookups = new Map<string, Promise<CalendarSubscription | null>>();
     const users = await Promise.all(
-      parsed.data.value.map((notice) => this.#userOf(notice.subscriptionId, notice.clientState ?? null, now)),
+      notices.value.map((notice) =>
+        this.#userOf(notice.subscriptionId, notice.clientState ?? null, lookups, now),
+      ),
     );
     const userIds = new Set(users.flatMap((userId) => (userId === null ? [] : [userId])));
     return this.#enqueue([...userIds], now, 'notification');
   }
 
   async #lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
-    const shake = handshake(request);
-    if (shake !== null) return shake;
-    const body = await readJsonBody(request);
-    if (!body.ok) return body.answer;
-    const parsed = lifecycleNotifications.safeParse(body.value);
-    if (!parsed.success) return refuse(400, describe(parsed.error.issues[0]));
+    const notices = await readNotices(request, lifecycleNotifications);
+    if (!notices.ok) return notices.error;
     const now = this.#deps.now();
+    const lookups = new Map<string, Promise<CalendarSubscription | null>>();
     const resync = new Set<string>();
-    for (const notice of parsed.data.value) {
-      const subscription = await this.#authentic(notice.subscriptionId, notice.clientState ?? null, now);
+    const handled = new Set<string>();
+    for (const notice of notices.value) {
       const event = lifecycleEventOf(notice.lifecycleEvent);
-      if (subscription === null || event === null) continue;
+      if (event === null) continue;
+      const subscription = await this.#authentic(
+        notice.subscriptionId,
+        notice.clientState ?? null,
+        lookups,
+        now,
+      );
+      // A copy of a notice already handled in this request costs nothing more.
+      if (subscription === null || handled.has(`${event} ${subscription.id}`)) continue;
+      handled.add(`${event} ${subscription.id}`);
       await this.#deps.log.write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`);
       if (event === 'subscriptionRemoved') {
         // Gone for good: forget it, so the resync creates a new one rather than renewing.
-        this.#known.delete(subscription.id);
+        this.#deps.known.forget(subscription.id);
         await this.#deps.subscriptions.delete(subscription);
       }
       // reauthorizationRequired: the resync renews the subscription; removed and missed: notices were lost.
@@ -110,21 +129,36 @@ export class GraphWebhook {
    * itself (an earlier random one, or signed under a key since lost) is compared with the
    * stored subscription's, as before signing.
    */
-  async #userOf(subscriptionId: string, clientState: string | null, now: Instant): Promise<string | null> {
+  async #userOf(
+    subscriptionId: string,
+    clientState: string | null,
+    lookups: Map<string, Promise<CalendarSubscription | null>>,
+    now: Instant,
+  ): Promise<string | null> {
     if (clientState !== null && this.#deps.clientStates !== undefined) {
-      const check = await this.#deps.clientStates.check(clientState);
+      const check = await this.#deps.clientStates.check(clientState, now);
       if (check.kind === 'signed') return check.userId;
+      // One of ours, but too old: a notice of a subscription that should be gone, or a replay.
+      if (check.kind === 'expired') return this.#ignore(now);
     }
-    return (await this.#authentic(subscriptionId, clientState, now))?.userId ?? null;
+    return (await this.#authentic(subscriptionId, clientState, lookups, now))?.userId ?? null;
   }
 
+  /** The notice's subscription when its clientState matches; no storage read for a notice without one. */
   async #authentic(
     subscriptionId: string,
     clientState: string | null,
+    lookups: Map<string, Promise<CalendarSubscription | null>>,
     now: Instant,
   ): Promise<CalendarSubscription | null> {
-    const subscription = await this.#subscription(subscriptionId, now);
-    if (subscription !== null && clientState !== null && subscription.clientState !== null) {
+    if (clientState === null) return this.#ignore(now);
+    let lookup = lookups.get(subscriptionId);
+    if (lookup === undefined) {
+      lookup = this.#deps.known.get(subscriptionId, 'graph');
+      lookups.set(subscriptionId, lookup);
+    }
+    const subscription = await lookup;
+    if (subscription !== null && subscription.clientState !== null) {
       if (sameSecret(clientState, subscription.clientState)) return subscription;
     }
     return this.#ignore(now);
@@ -143,20 +177,6 @@ export class GraphWebhook {
       );
     }
     return null;
-  }
-
-  async #subscription(id: string, now: Instant): Promise<CalendarSubscription | null> {
-    const cached = this.#known.get(id);
-    if (cached !== undefined && cached.until > now) return cached.subscription;
-    const subscription = await this.#deps.subscriptions.getById(id);
-    // Only hits are cached: a subscription created a moment ago must be found on its first notice.
-    if (subscription === null || subscription.source !== 'graph') {
-      this.#known.delete(id);
-      return null;
-    }
-    if (this.#known.size > 50_000) this.#known.clear();
-    this.#known.set(id, { subscription, until: now + SUBSCRIPTION_CACHE_MS });
-    return subscription;
   }
 
   /** Storage down: Graph retries a notification it could not deliver. */
@@ -193,4 +213,30 @@ function describe(issue: { path: readonly PropertyKey[]; message: string } | und
   if (issue === undefined) return 'invalid notification';
   const path = issue.path.map(String).join('.');
   return path === '' ? issue.message : `${path}: ${issue.message}`;
+}
+
+/**
+ * The notices of a POST, or the answer to give instead: the handshake, a refused body, or a
+ * POST naming more subscriptions than a delivery holds.
+ */
+async function readNotices<T extends { readonly subscriptionId: string }>(
+  request: WebhookRequest,
+  schema: z.ZodType<{ value: T[] }>,
+): Promise<Result<readonly T[], WebhookAnswer>> {
+  const shake = handshake(request);
+  if (shake !== null) return fail(shake);
+  const body = await readBodyJson(request, MAX_BODY_BYTES);
+  if (!body.ok) return fail(refused(body.error));
+  const parsed = schema.safeParse(body.value);
+  if (!parsed.success) return fail(refuse(400, describe(parsed.error.issues[0])));
+  const subscriptions = new Set(parsed.data.value.map((notice) => notice.subscriptionId));
+  if (subscriptions.size > MAX_SUBSCRIPTIONS_PER_DELIVERY) {
+    return fail(
+      refuse(
+        400,
+        `${subscriptions.size} subscriptions in one POST; a delivery names at most ${MAX_SUBSCRIPTIONS_PER_DELIVERY}`,
+      ),
+    );
+  }
+  return ok(parsed.data.value);
 }

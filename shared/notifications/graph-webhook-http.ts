@@ -1,10 +1,8 @@
-import { z } from 'zod';
+import { problemOf, type RequestWithBody } from '../runtime/request-body.ts';
 
-/** The parts of an HTTP request the webhook reads (an @azure/functions HttpRequest has them). */
-export interface WebhookRequest {
+/** The parts of an HTTP request the webhooks read (an @azure/functions HttpRequest has them). */
+export interface WebhookRequest extends RequestWithBody {
   readonly query: URLSearchParams;
-  readonly headers: Headers;
-  readonly body: ReadableStream<Uint8Array> | null;
 }
 
 /** Assignable to @azure/functions HttpResponseInit. */
@@ -22,8 +20,18 @@ const MAX_VALIDATION_TOKEN = 4_096;
 const TEXT = { 'Content-Type': 'text/plain', 'X-Content-Type-Options': 'nosniff' };
 const JSON_TYPE = { 'Content-Type': 'application/json', 'X-Content-Type-Options': 'nosniff' };
 
-export function refuse(status: 400 | 413 | 503, reason: string): WebhookAnswer {
-  return { status, headers: JSON_TYPE, body: JSON.stringify({ error: reason }) };
+/** A refusal in the one shape every route answers with (`{error, message}`, see request-body.ts). */
+export function refuse(status: 400 | 413 | 503, message: string): WebhookAnswer {
+  const code = { 400: 'input.invalid', 413: 'input.too_large', 503: 'storage.unavailable' }[status];
+  return refused({ status, code, message });
+}
+
+export function refused(refusal: {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}): WebhookAnswer {
+  return { status: refusal.status, headers: JSON_TYPE, body: JSON.stringify(problemOf(refusal)) };
 }
 
 export const accepted: WebhookAnswer = { status: 202, headers: {} };
@@ -37,58 +45,4 @@ export function handshake(request: WebhookRequest): WebhookAnswer | null {
   if (token === null) return null;
   if (token.length > MAX_VALIDATION_TOKEN) return refuse(400, 'validationToken is too long');
   return { status: 200, headers: TEXT, body: token };
-}
-
-/** The body as JSON, refusing oversized (413) and malformed (400) bodies without reading more than the limit. */
-export async function readJsonBody(
-  request: WebhookRequest,
-): Promise<{ ok: true; value: unknown } | { ok: false; answer: WebhookAnswer }> {
-  const text = await readTextBody(request, MAX_BODY_BYTES);
-  if (!text.ok) return text;
-  try {
-    return { ok: true, value: JSON.parse(text.value) };
-  } catch {
-    return { ok: false, answer: refuse(400, 'body is not JSON') };
-  }
-}
-
-/** The body as UTF-8 text of at most `maxBytes` (413 beyond, checked before reading when declared); 400 when empty. */
-export async function readTextBody(
-  request: WebhookRequest,
-  maxBytes: number,
-): Promise<{ ok: true; value: string } | { ok: false; answer: WebhookAnswer }> {
-  const declared = z.coerce
-    .number()
-    .int()
-    .nonnegative()
-    .safeParse(request.headers.get('content-length') ?? undefined);
-  if (declared.success && declared.data > maxBytes) {
-    return { ok: false, answer: refuse(413, `body larger than ${maxBytes} bytes`) };
-  }
-  if (request.body === null) return { ok: false, answer: refuse(400, 'empty body') };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, answer: refuse(413, `body larger than ${maxBytes} bytes`) };
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return { ok: false, answer: refuse(400, 'body could not be read') };
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    return { ok: false, answer: refuse(400, 'body is not UTF-8') };
-  }
-  if (text.trim() === '') return { ok: false, answer: refuse(400, 'empty body') };
-  return { ok: true, value: text };
 }

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
+import { isExternalId, isWellFormedText } from '../runtime/external-id.ts';
 import type { UserRecord, UserStore } from '../storage/stores.ts';
 import type { PhonelinkClient, PhonelinkUser } from './phonelink-client.ts';
 import type { PhonelinkHealth } from './phonelink-health.ts';
@@ -10,8 +11,8 @@ export interface DirectorySyncDeps {
   readonly users: UserStore;
   readonly log: AdminLog;
   readonly now: () => Instant;
-  /** When given, the outcome of reading the directory counts for the PHONE-LiNK connection status. */
-  readonly health?: PhonelinkHealth;
+  /** SPEC §4: the outcome of reading the directory counts for the PHONE-LiNK connection status. */
+  readonly health: PhonelinkHealth;
 }
 
 export interface DirectorySyncResult {
@@ -40,8 +41,17 @@ export interface DirectorySyncResult {
 export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectorySyncResult> {
   const [listed, before] = await Promise.all([listUsers(deps), deps.users.list()]);
   const now = deps.now();
+  // An entry the service cannot read or keep is named in the log and left out; the others go on.
+  for (const reason of listed.unreadable)
+    await deps.log.write(`Skipping a PHONE-LiNK user: ${reason}`, 'warning');
+  const storable: PhonelinkUser[] = [];
+  for (const user of listed.users) {
+    const reason = unstorable(user);
+    if (reason === null) storable.push(user);
+    else await deps.log.write(`Skipping PHONE-LiNK user ${printable(user.id)}: ${reason}`, 'warning');
+  }
   const previous = new Map(before.map((user) => [user.id, user]));
-  const all = uniqueById(listed).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
+  const all = uniqueById(storable).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
 
   for (const user of all) {
     if (user.skipReason !== null)
@@ -71,10 +81,10 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
 async function listUsers(deps: DirectorySyncDeps) {
   try {
     const users = await deps.phonelink.listUsers();
-    await deps.health?.report('online', null, deps.now());
+    await deps.health.report('online', null, deps.now());
     return users;
   } catch (error) {
-    if (error instanceof AppError && deps.health !== undefined) {
+    if (error instanceof AppError) {
       if (error.code === 'phonelink.unauthorized')
         await deps.health.report('unauthorized', error.message, deps.now());
       if (error.code === 'phonelink.unreachable')
@@ -82,6 +92,25 @@ async function listUsers(deps: DirectorySyncDeps) {
     }
     throw error;
   }
+}
+
+/** Longest name and address kept; PHONE-LiNK's own are far shorter (RFC 5321 allows 254 for an address). */
+const MAX_NAME_LENGTH = 1_024;
+const MAX_EMAIL_LENGTH = 320;
+
+/** Why a listed user cannot be kept (a key, property, message or log line would refuse it), or null. */
+function unstorable(user: PhonelinkUser): string | null {
+  if (!isExternalId(user.id)) return 'the id is no valid id (empty, too long, or not text)';
+  if (!isWellFormedText(user.name) || user.name.length > MAX_NAME_LENGTH) return 'the name cannot be stored';
+  if (user.email !== null && (!isWellFormedText(user.email) || user.email.length > MAX_EMAIL_LENGTH)) {
+    return 'the email address cannot be stored';
+  }
+  return null;
+}
+
+/** An id as the log can show it: quoted, escaped (JSON escapes a lone surrogate) and cut short. */
+function printable(id: string): string {
+  return JSON.stringify(id.length > 64 ? `${id.slice(0, 64)}…` : id);
 }
 
 function toRecord(user: PhonelinkUser, now: Instant): UserRecord {

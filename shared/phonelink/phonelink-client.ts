@@ -18,8 +18,14 @@ export type PushOutcome =
   | { readonly kind: 'superseded' }
   | { readonly kind: 'gone' };
 
+/** The directory as listed: the users, and a description of each entry that is no user (skipped, not fatal). */
+export interface PhonelinkDirectory {
+  readonly users: readonly PhonelinkUser[];
+  readonly unreadable: readonly string[];
+}
+
 export interface PhonelinkClient {
-  listUsers(): Promise<readonly PhonelinkUser[]>;
+  listUsers(): Promise<PhonelinkDirectory>;
   putPresence(userId: string, body: PresenceBody, sequence: number): Promise<PushOutcome>;
 }
 
@@ -39,8 +45,9 @@ const userSchema = z.object({
   calendarIntegration: z.boolean().nullish(),
 });
 
+// Each entry is read on its own: one the service cannot read is skipped, not the whole directory.
 const usersPageSchema = z.object({
-  users: z.array(userSchema),
+  users: z.array(z.unknown()),
   nextLink: z.string().nullish(),
 });
 
@@ -95,6 +102,7 @@ export function createPhonelinkClient(options: PhonelinkClientOptions): Phonelin
   return {
     async listUsers() {
       const users: PhonelinkUser[] = [];
+      const unreadable: string[] = [];
       const seen = new Set<string>();
       let next: URL | null = new URL('api/v1/users', base);
       while (next !== null) {
@@ -114,17 +122,24 @@ export function createPhonelinkClient(options: PhonelinkClientOptions): Phonelin
             `PHONE-LiNK user list is malformed: ${z.prettifyError(page.error)}`,
           );
         }
-        for (const u of page.data.users) {
+        for (const entry of page.data.users) {
+          const u = userSchema.safeParse(entry);
+          if (!u.success) {
+            unreadable.push(
+              `an entry of the user list is malformed (${u.error.issues[0]?.path.join('.')}: ${u.error.issues[0]?.message})`,
+            );
+            continue;
+          }
           users.push({
-            id: u.id,
-            name: u.name ?? '',
-            email: u.email ?? null,
-            calendarIntegration: u.calendarIntegration ?? false,
+            id: u.data.id,
+            name: u.data.name ?? '',
+            email: u.data.email ?? null,
+            calendarIntegration: u.data.calendarIntegration ?? false,
           });
         }
         next = page.data.nextLink ? resolveNextLink(page.data.nextLink, base) : null;
       }
-      return users;
+      return { users, unreadable };
     },
 
     async putPresence(userId, body, sequence) {

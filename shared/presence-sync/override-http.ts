@@ -1,7 +1,7 @@
 // Types only: @azure/functions is CommonJS, and Node's ESM loader cannot see its classes as named exports.
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Secret } from '../config/secret.ts';
-import { readTextBody } from '../notifications/graph-webhook-http.ts';
+import { readBodyJson } from '../runtime/request-body.ts';
 import { handleOverrideRequest, MAX_OVERRIDE_BODY_BYTES, type SetOverrideDeps } from './set-override.ts';
 
 /** What the override route needs: the override use case's parts and the secret PHONE-LiNK signs with. */
@@ -14,12 +14,7 @@ export async function overrideHttp(deps: OverrideDeps, request: HttpRequest): Pr
   const answer = await handleOverrideRequest(deps, {
     userId: request.params.id ?? '',
     authorization: request.headers.get('authorization'),
-    readBody: async () => {
-      const read = await readTextBody(request, MAX_OVERRIDE_BODY_BYTES);
-      if (read.ok) return read.value;
-      // Too large: 413; empty or not UTF-8: not JSON either, so 400.
-      return read.answer.status === 413 ? null : '';
-    },
+    readBody: () => readBodyJson(request, MAX_OVERRIDE_BODY_BYTES),
   });
   return { status: answer.status, jsonBody: answer.body };
 }

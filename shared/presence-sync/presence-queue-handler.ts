@@ -10,7 +10,7 @@ import {
   type WorkQueues,
 } from '../queues/messages.ts';
 import { deliveryCount, redeliveredSince } from '../runtime/delivery-count.ts';
-import { type RecalculatePresenceDeps, recalculatePresence } from './recalculate-presence.ts';
+import { type RecalculatePresenceDeps, recalculateOrRetry } from './recalculate-presence.ts';
 
 /** The presence worker's parts: the recalculation it runs per user, and where it logs and requeues. */
 export interface PresenceQueueDeps {
@@ -134,7 +134,7 @@ async function recalculateOne(
 ): Promise<void> {
   // A message delivered again: its first run may have stopped between reserving and pushing.
   const since = redeliveredSince(context);
-  const outcome = await recalculatePresence(
+  const outcome = await recalculateOrRetry(
     deps.recalculation,
     message,
     since === undefined ? {} : { unconfirmedSince: since },

@@ -2,21 +2,18 @@ import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { PhonelinkClient, PushOutcome } from '../phonelink/phonelink-client.ts';
 import type { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
-import { sameBody, toPresenceBody } from '../phonelink/presence-body.ts';
-import { stateAt } from '../presence/evaluate.ts';
+import { decidePresence, forgetPush, type Push, wakeUpArrival } from '../presence/decide-presence.ts';
 import type { Instant, Policy } from '../presence/model.ts';
-import { prepareCalendar } from '../presence/prepare.ts';
 import { type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
 import type {
   CalendarStore,
-  PresenceBody,
   PresenceRecord,
   PresenceStore,
   StoredCalendar,
   UserStore,
 } from '../storage/stores.ts';
 import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
-import { freshPresenceRecord, nextSequence, presenceInputOf } from './presence-input.ts';
+import { freshPresenceRecord } from './presence-input.ts';
 import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { delaySecondsUntil, singleWakeUps, type WakeUps } from './wake-ups.ts';
 
@@ -87,36 +84,91 @@ const MAX_ROUNDS = 8;
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * The presence worker (SPEC §2 "queue: presence"): recompute one user's state now, push it to
- * PHONE-LiNK only when the body changed, with a sequence reserved in the presence record before
- * the call (so it is never reused, also across restarts), and keep exactly one wake-up on the
- * queue for the next transition: the record holds its instant, and a wake-up for another instant
- * that is not yet due is stale and dropped. Idempotent: running a message twice, or out of order, ends in the same state.
+ * The presence worker (SPEC §2 "queue: presence"): reads one user's record and calendar, lets
+ * decidePresence (shared/presence/decide-presence.ts) say what to push, store and wake for, and
+ * performs it: the wake-up first, then the reservation (so a sequence is never reused, also
+ * across restarts), then the push. Idempotent: running a message twice, or out of order, ends
+ * in the same state.
  */
 export async function recalculatePresence(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
   options: RecalculateOptions = {},
 ): Promise<RecalculateOutcome> {
-  const { userId } = message;
-
   if (message.reason === 'transition' && message.wakeAt !== null) {
-    const record = await deps.presence.get(userId);
-    const early = message.wakeAt - deps.now();
-    if (record?.wakeAt !== message.wakeAt) {
-      // Not yet due and superseded by a later schedule: nothing happens at its instant. A due
-      // one is recomputed all the same: its first run may have died between reserving and pushing.
-      if (early > 0) return 'stale-wake-up';
-      return recalculate(deps, message, options);
-    }
-    if (early > MAX_IN_PROCESS_WAIT_MS) {
+    const record = await deps.presence.get(message.userId);
+    const arrival = wakeUpArrival(message.wakeAt, record?.wakeAt ?? null, deps.now(), MAX_IN_PROCESS_WAIT_MS);
+    if (arrival.kind === 'stale') return 'stale-wake-up';
+    if (arrival.kind === 'too-early') {
       await deps.queues.send(QUEUES.presence, message, delaySecondsUntil(message.wakeAt, deps.now()));
       return 'rescheduled-early-wake-up';
     }
-    // A push never arrives before the instant it is for.
-    if (early > 0) await (deps.sleep ?? defaultSleep)(early);
+    if (arrival.waitMs > 0) await (deps.sleep ?? defaultSleep)(arrival.waitMs);
   }
   return recalculate(deps, message, options);
+}
+
+/**
+ * As recalculatePresence, but a recalculation that fails (storage, a bug) is not left to the
+ * queue's few quick redeliveries and its poison queue: it is logged and tried again later with
+ * the back-off of an unreachable PHONE-LiNK, so no update waits for the next appointment. Only
+ * when even the retry cannot be queued does the error reach the queue.
+ */
+export async function recalculateOrRetry(
+  deps: RecalculatePresenceDeps,
+  message: PresenceMessage,
+  options: RecalculateOptions = {},
+): Promise<RecalculateOutcome> {
+  const startedAt = deps.now();
+  try {
+    return await recalculatePresence(deps, message, options);
+  } catch (error) {
+    const delay = retryDelaySeconds(
+      message.attempt,
+      error instanceof AppError ? error.retryAfterSeconds : undefined,
+      'unreachable',
+    );
+    // It may have reserved a push it never made.
+    const since = earliest(earliest(options.unconfirmedSince, message.unconfirmedSince), startedAt);
+    await deps.queues.send(QUEUES.presence, { ...retryMessage(message), unconfirmedSince: since }, delay);
+    await deps.log
+      .write(
+        `Presence recalculation of user ${message.userId} failed (try ${message.attempt + 1}): ${
+          error instanceof AppError ? error.message : 'internal error'
+        }; retried in ${delay} s`,
+        'error',
+      )
+      .catch(() => undefined);
+    return 'retry-scheduled';
+  }
+}
+
+/** What calendar sync hands on after storing a user's read: see KnownInputs and RecalculateOptions. */
+export interface SyncHandOver {
+  readonly userId: string;
+  readonly known: KnownInputs;
+  /** When the change notice behind the read arrived. */
+  readonly notifiedAt?: Instant | undefined;
+  readonly unconfirmedSince?: Instant | undefined;
+}
+
+/** Calendar sync's recalculation of a user whose read it has just stored. */
+export function recalculateAfterSync(
+  deps: RecalculatePresenceDeps,
+  handOver: SyncHandOver,
+): Promise<RecalculateOutcome> {
+  const { userId, known, notifiedAt, unconfirmedSince } = handOver;
+  return recalculatePresence(
+    deps,
+    {
+      userId,
+      reason: 'calendar-changed',
+      wakeAt: null,
+      attempt: 0,
+      ...(notifiedAt === undefined ? {} : { notifiedAt }),
+    },
+    unconfirmedSince === undefined ? { known } : { known, unconfirmedSince },
+  );
 }
 
 async function recalculate(
@@ -125,7 +177,7 @@ async function recalculate(
   options: RecalculateOptions,
 ): Promise<RecalculateOutcome> {
   const { userId } = message;
-  const since = earliest(options.unconfirmedSince, message.unconfirmedSince);
+  const unconfirmedSince = earliest(options.unconfirmedSince, message.unconfirmedSince);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const given = round === 0 ? options.known : undefined;
     const assumed = given?.presenceAbsent === true;
@@ -135,59 +187,39 @@ async function recalculate(
       assumed ? null : deps.presence.get(userId),
     ]);
     const record = stored ?? freshPresenceRecord(userId);
-    const now = deps.now();
+    const standing =
+      user === null || !user.integrated
+        ? 'not-managed'
+        : (await deps.integrationEnabled())
+          ? 'managed'
+          : 'integration-off';
+    const decision = decidePresence({
+      standing,
+      record,
+      calendar,
+      notifiedAt: message.notifiedAt,
+      unconfirmedSince,
+      policy: deps.policy,
+      now: deps.now(),
+      longestWaitMs: MAX_DELAY_SECONDS * 1000,
+    });
 
-    if (user === null || !user.integrated || !(await deps.integrationEnabled())) {
-      const idle = user?.integrated ? 'integration-off' : 'not-managed';
+    if (decision.kind === 'idle') {
       // An assumed record proves nothing: read the real one.
       if (assumed) continue;
-      // No wake-up stays on record, so the next recalculation schedules one afresh.
-      if (record.wakeAt === null || record.etag === null) return idle;
-      if (await deps.presence.save({ ...record, wakeAt: null })) return idle;
+      if (decision.store === null || record.etag === null) return decision.standing;
+      if (await deps.presence.save(decision.store)) return decision.standing;
       continue;
     }
-    // Until the first calendar read there is nothing to show, unless the user chose something.
-    if (calendar === null && record.override === null) return 'no-calendar-yet';
-
-    let override = record.override;
-    let prepared = prepareCalendar(presenceInputOf(calendar, override, deps.policy));
-    const overrideEnd = prepared.overrideWindow?.end ?? null;
-    if (override !== null && overrideEnd !== null && now >= overrideEnd) {
-      // Once the calendar has taken over, a later calendar change must not revive the override.
-      override = null;
-      prepared = prepareCalendar(presenceInputOf(calendar, null, deps.policy));
+    if (decision.kind === 'no-calendar-yet') return 'no-calendar-yet';
+    if (decision.wakeUp !== null) {
+      await (deps.wakeUps ?? singleWakeUps(deps.queues, deps.now)).schedule(userId, decision.wakeUp);
     }
-    const state = stateAt(prepared, now);
-    const body = toPresenceBody(state);
-    const wakeAt = nextWakeAt(state.until, now);
-    const unconfirmed = since !== undefined && record.lastPushedAt !== null && record.lastPushedAt >= since;
-    const mustPush = unconfirmed || !sameBody(record.lastPushed, body);
-    const sequence = mustPush ? nextSequence(record.sequence, now) : record.sequence;
-
-    if (wakeAt !== record.wakeAt && wakeAt !== null) {
-      // Sent before the record names it: a crash in between leaves a duplicate, never a gap.
-      await (deps.wakeUps ?? singleWakeUps(deps.queues, deps.now)).schedule(userId, wakeAt);
-    }
-    // Administrators read when the last change notice arrived ("why is my status wrong?"), so a
-    // newer notice is worth its one write even when nothing else changed.
-    const lastNotificationAt = latest(record.lastNotificationAt, message.notifiedAt);
-    // A reservation records the body as pushed: a push that fails clears it again, and one that
-    // never happened (the process stopped) is redone when its message comes back (`unconfirmedSince`).
-    // So a successful push costs no second write.
-    const updated: PresenceRecord = {
-      ...record,
-      override,
-      wakeAt,
-      sequence,
-      lastNotificationAt,
-      ...(mustPush ? { lastPushed: body, lastPushedAt: now } : {}),
-    };
-    if (!mustPush && sameRecord(updated, record)) return 'unchanged';
-    const etag = await deps.presence.saveForEtag(updated);
+    if (decision.store === null) return 'unchanged';
+    const etag = await deps.presence.saveForEtag(decision.store);
     if (etag === null) continue;
-    if (!mustPush) return 'unchanged';
-
-    return push(deps, message, body, sequence, user.name, record, { ...updated, etag });
+    if (decision.push === null) return 'unchanged';
+    return push(deps, message, decision.push, user?.name ?? userId, record, { ...decision.store, etag });
   }
   throw new AppError('storage.conflict', `presence of user ${userId} kept changing under the recalculation`);
 }
@@ -195,8 +227,7 @@ async function recalculate(
 async function push(
   deps: RecalculatePresenceDeps,
   message: PresenceMessage,
-  body: PresenceBody,
-  sequence: number,
+  { body, sequence }: Push,
   userName: string,
   before: PresenceRecord,
   reserved: PresenceRecord,
@@ -204,35 +235,23 @@ async function push(
   const { userId } = message;
   const telemetry = deps.telemetry ?? getTelemetry();
   let outcome: PushOutcome;
-  // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
-  const unknownPush = () =>
-    updateRecord(
-      deps,
-      userId,
-      (r) => (r.sequence === sequence ? { ...r, lastPushed: null } : null),
-      reserved,
-    );
   try {
     outcome = await deps.phonelink.putPresence(userId, body, sequence);
   } catch (error) {
-    if (
-      !(error instanceof AppError) ||
-      (error.code !== 'phonelink.unreachable' && error.code !== 'phonelink.unauthorized')
-    ) {
-      // An answer we cannot name is a bug on one side: the queue retries, then poisons.
-      await unknownPush().catch(() => undefined);
-      throw error;
-    }
-    const unauthorized = error.code === 'phonelink.unauthorized';
+    // Whatever went wrong (an outage, the key, an answer we cannot name), the update is kept and
+    // retried with back-off: none may wait for the next appointment.
+    const unauthorized = error instanceof AppError && error.code === 'phonelink.unauthorized';
+    const cause = unauthorized ? 'unauthorized' : 'unreachable';
     telemetry.pushed(unauthorized ? 'unauthorized' : 'retry');
-    await deps.health.report(unauthorized ? 'unauthorized' : 'unreachable', error.message, deps.now());
-    await unknownPush();
-    const delay = retryDelaySeconds(
-      message.attempt,
-      error.retryAfterSeconds,
-      unauthorized ? 'unauthorized' : 'unreachable',
+    await deps.health.report(cause, describeFailure(error), deps.now());
+    // The call may have reached PHONE-LiNK before failing: what it shows is unknown until a push succeeds.
+    await updateRecord(deps, userId, (r) => forgetPush(r, sequence), reserved);
+    const retryAfter = error instanceof AppError ? error.retryAfterSeconds : undefined;
+    await deps.queues.send(
+      QUEUES.presence,
+      retryMessage(message),
+      retryDelaySeconds(message.attempt, retryAfter, cause),
     );
-    await deps.queues.send(QUEUES.presence, { userId, reason: 'retry', attempt: message.attempt + 1 }, delay);
     return 'retry-scheduled';
   }
 
@@ -294,26 +313,15 @@ async function updateRecord(
   throw new AppError('storage.conflict', `presence of user ${userId} kept changing`);
 }
 
-/** The next wake-up: the next transition, or a re-check within the queue's 7-day delay limit. */
-function nextWakeAt(until: Instant | null, now: Instant): Instant | null {
-  if (until === null) return null;
-  return Math.min(until, now + MAX_DELAY_SECONDS * 1000);
-}
-
 function earliest(a: Instant | undefined, b: Instant | undefined): Instant | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
-function latest(known: Instant | null, notifiedAt: Instant | undefined): Instant | null {
-  if (notifiedAt === undefined) return known;
-  return known === null ? notifiedAt : Math.max(known, notifiedAt);
+/** The next try of a recalculation that failed: recomputed from what is stored then. */
+export function retryMessage(message: PresenceMessage): Partial<PresenceMessage> {
+  return { userId: message.userId, reason: 'retry', attempt: message.attempt + 1 };
 }
 
-function sameRecord(a: PresenceRecord, b: PresenceRecord): boolean {
-  return (
-    a.wakeAt === b.wakeAt &&
-    a.sequence === b.sequence &&
-    a.override === b.override &&
-    a.lastNotificationAt === b.lastNotificationAt
-  );
+function describeFailure(error: unknown): string {
+  return error instanceof AppError ? error.message : 'PHONE-LiNK push failed (internal error)';
 }

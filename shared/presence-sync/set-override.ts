@@ -1,15 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Secret } from '../config/secret.ts';
-import { AppError } from '../errors.ts';
+import { AppError, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
+import { presenceInputOf } from '../presence/decide-presence.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import { AVAILABILITIES, type Availability, type Instant, type Policy } from '../presence/model.ts';
 import { overrideEndsAt } from '../presence/override.ts';
 import { prepareCalendar } from '../presence/prepare.ts';
 import { QUEUES, type WorkQueues } from '../queues/messages.ts';
+import { isExternalId } from '../runtime/external-id.ts';
+import { type BodyRefusal, problemOf } from '../runtime/request-body.ts';
 import type { CalendarStore, PresenceStore, UserStore } from '../storage/stores.ts';
-import { freshPresenceRecord, presenceInputOf } from './presence-input.ts';
+import { freshPresenceRecord } from './presence-input.ts';
 
 export interface SetOverrideDeps {
   readonly users: UserStore;
@@ -72,11 +75,8 @@ export const MAX_OVERRIDE_BODY_BYTES = 4096;
 export interface OverrideRequest {
   readonly userId: string;
   readonly authorization: string | null;
-  /**
-   * Reads the body only once the caller is authorized: its text, or null when it is larger than
-   * MAX_OVERRIDE_BODY_BYTES (read no further than that).
-   */
-  readonly readBody: () => Promise<string | null>;
+  /** Reads the JSON body (at most MAX_OVERRIDE_BODY_BYTES) only once the caller is authorized. */
+  readonly readBody: () => Promise<Result<unknown, BodyRefusal>>;
 }
 
 export interface HttpAnswer {
@@ -84,26 +84,27 @@ export interface HttpAnswer {
   readonly body: unknown;
 }
 
+const refusal = (status: number, code: string, message: string): HttpAnswer => ({
+  status,
+  body: problemOf({ code, message }),
+});
+
 /** SPEC §5 `POST /api/phonelink/users/{id}/override`: webhook secret, body check, then setOverride. */
 export async function handleOverrideRequest(
   deps: SetOverrideDeps & { readonly webhookSecret: Secret | null },
   request: OverrideRequest,
 ): Promise<HttpAnswer> {
   if (deps.webhookSecret === null || !bearerMatches(request.authorization, deps.webhookSecret)) {
-    return { status: 401, body: { error: 'unauthorized' } };
+    return refusal(401, 'auth.unauthorized', 'Send Authorization: Bearer <PHONELINK_WEBHOOK_SECRET>');
   }
+  // Before any lookup: an id no store can hold is the caller's mistake, not ours.
+  if (!isExternalId(request.userId)) return refusal(400, 'input.invalid', 'The user id is no valid id');
   const body = await request.readBody();
-  if (body === null) return { status: 413, body: { error: 'body too large' } };
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { status: 400, body: { error: 'body is not JSON' } };
-  }
-  const parsed = overrideRequestBody.safeParse(json);
-  if (!parsed.success) return { status: 400, body: { error: z.prettifyError(parsed.error) } };
+  if (!body.ok) return { status: body.error.status, body: problemOf(body.error) };
+  const parsed = overrideRequestBody.safeParse(body.value);
+  if (!parsed.success) return refusal(400, 'input.invalid', z.prettifyError(parsed.error));
   const outcome = await setOverride(deps, request.userId, parsed.data.availability);
-  if (outcome.kind === 'not-managed') return { status: 404, body: { error: 'user not managed' } };
+  if (outcome.kind === 'not-managed') return refusal(404, 'not_found', 'User not managed');
   return { status: 200, body: { until: outcome.until } };
 }
 

@@ -98,3 +98,13 @@ export interface WorkQueues {
   /** `delaySeconds` makes the message visible later (at most 7 days). */
   send(queue: (typeof QUEUES)[keyof typeof QUEUES], message: unknown, delaySeconds?: number): Promise<void>;
 }
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Where the Functions host moves a message after host.json `maxDequeueCount` failed tries: `<name>-poison`. */
+export const poisonQueueOf = (queue: QueueName): string => `${queue}-poison`;
+
+export interface PoisonQueues {
+  /** Puts up to `max` messages of the queue's poison queue back on it; answers them as they were (parsed JSON). */
+  rerun(queue: QueueName, max: number): Promise<readonly unknown[]>;
+}

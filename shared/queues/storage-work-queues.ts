@@ -1,6 +1,6 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { storageError } from '../storage/storage-error.ts';
-import { QUEUES, type WorkQueues } from './messages.ts';
+import { type PoisonQueues, poisonQueueOf, QUEUES, type QueueName, type WorkQueues } from './messages.ts';
 
 /** The longest visibility delay Azure Storage queues accept: 7 days. */
 export const MAX_DELAY_SECONDS = 7 * 24 * 3600;
@@ -11,7 +11,7 @@ export const MAX_DELAY_SECONDS = 7 * 24 * 3600;
  * per process, on first use. Messages never expire (TTL -1): a transition scheduled 7 days ahead
  * must not vanish the moment it becomes visible.
  */
-export class StorageWorkQueues implements WorkQueues {
+export class StorageWorkQueues implements WorkQueues, PoisonQueues {
   readonly #service: QueueServiceClient;
   readonly #ready = new Map<string, Promise<QueueClient>>();
 
@@ -29,6 +29,29 @@ export class StorageWorkQueues implements WorkQueues {
     } catch (error) {
       throw storageError(`send to queue ${queue}`, error);
     }
+  }
+
+  async rerun(queue: QueueName, max: number): Promise<readonly unknown[]> {
+    const [poison, target] = await Promise.all([this.queue(poisonQueueOf(queue)), this.queue(queue)]);
+    const rerun: unknown[] = [];
+    try {
+      while (rerun.length < max) {
+        const { receivedMessageItems } = await poison.receiveMessages({
+          numberOfMessages: Math.min(32, max - rerun.length),
+          visibilityTimeout: 60,
+        });
+        if (receivedMessageItems.length === 0) break;
+        for (const item of receivedMessageItems) {
+          // Sent on as it is (already in the trigger's encoding), then removed: a crash in between re-runs it twice, never not.
+          await target.sendMessage(item.messageText, { messageTimeToLive: -1 });
+          await poison.deleteMessage(item.messageId, item.popReceipt);
+          rerun.push(decodeMessage(item.messageText));
+        }
+      }
+    } catch (error) {
+      throw storageError(`re-run queue ${poisonQueueOf(queue)}`, error);
+    }
+    return rerun;
   }
 
   /** The queue's client, once the queue exists. */
@@ -51,13 +74,23 @@ export class StorageWorkQueues implements WorkQueues {
   /** Creates every queue of the app (and its poison queue) now rather than on first use. */
   async createAll(): Promise<void> {
     await Promise.all(
-      Object.values(QUEUES).flatMap((name) => [this.queue(name), this.queue(`${name}-poison`)]),
+      Object.values(QUEUES).flatMap((name) => [this.queue(name), this.queue(poisonQueueOf(name))]),
     );
   }
 }
 
 export function encodeMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+/** A message as sent (encodeMessage), or its text when it is not that. */
+function decodeMessage(text: string): unknown {
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  try {
+    return JSON.parse(decoded);
+  } catch {
+    return text;
+  }
 }
 
 /** Whole seconds from 0 to 7 days. */

@@ -1,5 +1,6 @@
 import type { CalendarSubscription, CalendarWindow } from '../calendar/calendar-source.ts';
 import type { Appointment, Instant, OutOfOffice, Override } from '../presence/model.ts';
+import type { PresenceBody } from '../presence/presence-body.ts';
 
 /**
  * What the service keeps in Azure Table storage. These are ports: `table-stores.ts` implements
@@ -99,15 +100,8 @@ export type SavedRead =
       readonly created: boolean;
     };
 
-/** The wire body of SPEC §4 without `sequence`. */
-export interface PresenceBody {
-  readonly availability: 'Available' | 'Meeting' | 'OutOfOffice';
-  readonly greeting: 'standard' | 'absence';
-  readonly until: string | null;
-  readonly note: string | null;
-  readonly absence: { readonly message: string | null; readonly returnsAt: string | null } | null;
-  readonly source: 'calendar' | 'override';
-}
+/** The wire body of SPEC §4 without `sequence`: the engine's (a record keeps what was pushed). */
+export type { PresenceBody } from '../presence/presence-body.ts';
 
 export interface PresenceRecord {
   readonly userId: string;

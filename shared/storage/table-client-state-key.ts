@@ -1,34 +1,73 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { ClientStateKeys } from '../calendar/client-states.ts';
 import { AppError } from '../errors.ts';
+import type { Instant } from '../presence/model.ts';
 import { statusOf, storageError } from './storage-error.ts';
-import type { Table } from './table.ts';
+import { double, type Table } from './table.ts';
 
 /**
- * The deployment's key for clientStates, made by whichever process needs it first and kept in
- * a row of its own (the table also holds the clientStates themselves, so it is no weaker a place).
+ * The deployment's keys for clientStates, made by whichever process needs them first and kept
+ * in a row of their own (the table also holds the clientStates themselves, so it is no weaker a
+ * place): the current key and, after a rotation, the previous one and when it was replaced.
  */
 const PARTITION = 'keys';
 const ROW = 'clientState';
-const keyRow = z.object({ key: z.string().min(1) });
+const keyRow = z.object({
+  key: z.string().min(1),
+  previousKey: z.string().min(1).nullish(),
+  rotatedAt: z.number().nullish(),
+  etag: z.string(),
+});
 
-export function tableClientStateKey(table: Table): () => Promise<Buffer> {
+const newKey = () => randomBytes(32).toString('base64');
+
+export function tableClientStateKey(table: Table): () => Promise<ClientStateKeys> {
   return async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = keyRow.safeParse(await table.getOrNull(PARTITION, ROW));
-      if (found.success) return Buffer.from(found.data.key, 'base64');
+      if (found.success) return keysOf(found.data);
       const client = await table.client();
       try {
-        await client.createEntity({
-          partitionKey: PARTITION,
-          rowKey: ROW,
-          key: randomBytes(32).toString('base64'),
-        });
+        await client.createEntity({ partitionKey: PARTITION, rowKey: ROW, key: newKey() });
       } catch (error) {
         // Another process made it first: read theirs.
         if (statusOf(error) !== 409) throw storageError(`create the clientState key in ${table.name}`, error);
       }
     }
     throw new AppError('storage.conflict', 'Storage: the clientState key could not be read back');
+  };
+}
+
+/**
+ * Makes a new current key; the one it replaces keeps verifying the states it signed for one
+ * validity (a key rotated twice within that drops the oldest early: rotate at most once per week).
+ */
+export async function rotateClientStateKey(table: Table, now: Instant): Promise<void> {
+  const current = keyRow.safeParse(await table.getOrNull(PARTITION, ROW));
+  if (!current.success) {
+    await tableClientStateKey(table)();
+    return;
+  }
+  await table.run('rotate the clientState key', (client) =>
+    client.updateEntity(
+      {
+        partitionKey: PARTITION,
+        rowKey: ROW,
+        key: newKey(),
+        previousKey: current.data.key,
+        rotatedAt: double(now),
+      },
+      'Replace',
+      { etag: current.data.etag },
+    ),
+  );
+}
+
+function keysOf(row: z.infer<typeof keyRow>): ClientStateKeys {
+  return {
+    current: Buffer.from(row.key, 'base64'),
+    previous: row.previousKey == null ? null : Buffer.from(row.previousKey, 'base64'),
+    rotatedAt: row.rotatedAt ?? null,
   };
 }

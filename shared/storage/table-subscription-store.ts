@@ -12,36 +12,21 @@ import { encodeKey, parseJson, type Table } from './table.ts';
  */
 const BY_USER = 'byUser';
 const BY_ID = 'byId';
-/**
- * Subscriptions this process wrote or read, by id, for notices: a subscription's clientState
- * never changes, and one just created is found without a storage read. Another instance's
- * deletion shows here within this time at the latest.
- */
-const CACHE_MS = 60_000;
-const CACHE_MAX = 50_000;
 
 export class TableSubscriptionStore implements SubscriptionStore {
   readonly #table: Table;
-  readonly #now: () => number;
-  readonly #byId = new Map<string, { readonly subscription: CalendarSubscription; readonly until: number }>();
 
-  constructor(table: Table, now: () => number = Date.now) {
+  constructor(table: Table) {
     this.#table = table;
-    this.#now = now;
   }
 
   getByUser(userId: string): Promise<CalendarSubscription | null> {
     return this.#read(BY_USER, userId);
   }
 
-  async getById(subscriptionId: string): Promise<CalendarSubscription | null> {
-    const cached = this.#byId.get(subscriptionId);
-    if (cached !== undefined && cached.until > this.#now()) return cached.subscription;
-    const subscription = await this.#read(BY_ID, subscriptionId);
-    // Only hits are kept: one created elsewhere a moment ago must be found on its first notice.
-    if (subscription === null) this.#byId.delete(subscriptionId);
-    else this.#remember(subscription);
-    return subscription;
+  /** Uncached: the webhooks' SubscriptionCache keeps what notices name. */
+  getById(subscriptionId: string): Promise<CalendarSubscription | null> {
+    return this.#read(BY_ID, subscriptionId);
   }
 
   put(subscription: CalendarSubscription, previous?: CalendarSubscription | null): Promise<void> {
@@ -67,18 +52,15 @@ export class TableSubscriptionStore implements SubscriptionStore {
       ]);
     await this.#table.submitInBatches(rows(BY_ID, (s) => s.id));
     await this.#table.submitInBatches(rows(BY_USER, (s) => s.userId));
-    for (const { subscription } of entries) this.#remember(subscription);
     const replaced = known.flatMap((previous, i) =>
       previous != null && previous.id !== entries[i]?.subscription.id ? [previous] : [],
     );
     for (const previous of replaced) {
-      this.#byId.delete(previous.id);
       await this.#table.deleteIfExists(BY_ID, encodeKey(previous.id));
     }
   }
 
   async delete(subscription: CalendarSubscription): Promise<void> {
-    this.#byId.delete(subscription.id);
     const byUser = await this.getByUser(subscription.userId);
     // Only when it is still the user's current one: a newer subscription stays in place.
     if (byUser?.id === subscription.id)
@@ -91,11 +73,6 @@ export class TableSubscriptionStore implements SubscriptionStore {
     return rows.map((row) =>
       subscriptionRecord.parse(parseJson(typeof row.json === 'string' ? row.json : null)),
     );
-  }
-
-  #remember(subscription: CalendarSubscription): void {
-    if (this.#byId.size >= CACHE_MAX) this.#byId.clear();
-    this.#byId.set(subscription.id, { subscription, until: this.#now() + CACHE_MS });
   }
 
   async #read(partition: string, id: string): Promise<CalendarSubscription | null> {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import { isWellFormedText } from '../runtime/external-id.ts';
 import { statusOf, storageError } from './storage-error.ts';
 
 /**
@@ -94,10 +96,24 @@ export const MAX_BATCH = 100;
 /** Transactions under way at once in submitInBatches (a 10,000-user directory is 100 of them). */
 const BATCHES_AT_ONCE = 8;
 
-/** RowKey/PartitionKey may not hold / \ # ? or control characters; ids may. */
+/**
+ * A PartitionKey or RowKey for any id. Keys may not hold `/ \ # ?` or control characters and
+ * are at most 1 KiB; ids may be anything. Percent-encoding (as keys were always written) keeps
+ * them readable; an id whose encoding would not fit, or that is no well-formed text (a lone
+ * surrogate cannot be percent-encoded), is keyed by its SHA-256 instead. The `%s` prefix is no
+ * percent-escape, so a hashed key never equals an encoded one.
+ */
 export function encodeKey(id: string): string {
-  return encodeURIComponent(id);
+  if (isWellFormedText(id)) {
+    const encoded = encodeURIComponent(id);
+    if (encoded.length <= MAX_ENCODED_KEY_LENGTH) return encoded;
+  }
+  // UTF-16 code units, so that ids differing only in their lone surrogates keep apart.
+  return `%sha256.${createHash('sha256').update(Buffer.from(id, 'utf16le')).digest('base64url')}`;
 }
+
+/** Characters of a percent-encoded key (ASCII): half of 1 KiB, whether the service counts bytes or UTF-16 units. */
+export const MAX_ENCODED_KEY_LENGTH = 512;
 
 /** Text longer than one property holds is spread over `name_0`, `name_1`, … with `name_n` = parts. */
 export const PART_LENGTH = 30_000;

@@ -8,19 +8,26 @@ import type {
 import type { AppError, Result } from '../errors.ts';
 import { type AdminLog, writeLines } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
-import type { KnownInputs } from '../presence-sync/recalculate-presence.ts';
+import type { SyncHandOver } from '../presence-sync/recalculate-presence.ts';
 import {
   type CalendarSyncMessage,
   calendarSyncMessage,
-  type PresenceGroupMessage,
   QUEUES,
   type WorkQueues,
 } from '../queues/messages.ts';
 import type { CalendarStore, HealthStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
+import {
+  type FollowUpPlan,
+  type LoadPlan,
+  planFollowUps,
+  planLoad,
+  planReads,
+  queuedRecalculation,
+} from './calendar-sync-plan.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
 import { resolveMailboxes } from './resolve-mailboxes.ts';
-import { isTransient, type StoreOutcome, storeUser, type UserState } from './store-mailbox-read.ts';
-import { calendarIsStale, subscriptionNeedsRenewal, syncWindow } from './sync-policy.ts';
+import { isTransient, storeUser, type UserState } from './store-mailbox-read.ts';
+import { syncWindow } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
 
 export interface CalendarSyncDeps {
@@ -38,16 +45,8 @@ export interface CalendarSyncDeps {
    * use case, run here so it need not read the user and calendar again). Absent: the job asks
    * the presence queue instead. A failure sends that user to the presence queue.
    */
-  readonly recalculate?: (
-    userId: string,
-    known: KnownInputs,
-    notifiedAt: Instant | undefined,
-    unconfirmedSince: Instant | undefined,
-  ) => Promise<unknown>;
+  readonly recalculate?: (handOver: SyncHandOver) => Promise<unknown>;
 }
-
-/** Reasons an administrator expects to see in the log line by line (SPEC §6); the hourly refresh stays quiet. */
-const LOGGED_REASONS: ReadonlySet<CalendarSyncMessage['reason']> = new Set(['scan', 'force', 'resync']);
 
 /**
  * The calendar-sync job (SPEC §2): reads the window and out-of-office of up to 20 users from
@@ -74,14 +73,8 @@ export async function runCalendarSync(
   }
   const message = parsed.data;
   const now = deps.now();
-  const fullRead = LOGGED_REASONS.has(message.reason);
-  // A full read replaces everything and always asks for a recalculation: what was stored before does not matter.
-  // A notice means the subscription works: renewing is left to the hourly refresh and lifecycle notices.
-  const manageSubscription = message.reason !== 'notification';
-  const loaded = await loadUsers(deps, message, {
-    withStored: !fullRead,
-    withSubscription: manageSubscription,
-  });
+  const loaded = await loadUsers(deps, message, planLoad(message));
+  // Graph keys users by id: addresses not resolved yet are looked up once (resolve-mailboxes.ts).
   const resolved = await resolveMailboxes(
     deps,
     loaded.map((user) => user.mailbox),
@@ -91,53 +84,32 @@ export async function runCalendarSync(
     return mailbox == null ? [] : [{ ...user, mailbox }];
   });
   if (users.length === 0) return;
-
-  const readCalendar = users.filter(({ stored }) => {
-    if (message.outOfOfficeOnly) return calendarIsStale(stored, now, deps.scanWindowDays);
-    // A read that began after the notice arrived already holds the change.
-    if (message.notifiedAt !== undefined && stored?.calendarReadAt != null) {
-      return stored.calendarReadAt < message.notifiedAt;
-    }
-    return true;
-  });
-  const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;
-  const subscribe = !manageSubscription
-    ? []
-    : fullRead
-      ? users
-      : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
-
-  if (fullRead) {
-    await writeLines(deps.log, [
-      ...subscribe.map(({ mailbox }) => `Subscribing to availability of user: ${mailbox.email}`),
-      `Getting out-of-office settings for: ${readOutOfOffice.length} users`,
-      ...readOutOfOffice.map(({ mailbox }) => `Getting out-of-office settings for: ${mailbox.email}`),
-    ]);
-  }
+  const reads = planReads(message, users, now, deps.scanWindowDays);
+  await writeLines(deps.log, reads.logLines);
 
   const source = deps.calendarSource;
   // Subscribe and store the subscriptions before reading the calendars: a change between the
   // two is then either in the read or notified to a subscription we already know. (Graph may
   // notify a new subscription at once; a notice for an id not stored yet is ignored.)
   const [subscriptions, outOfOffice] = await Promise.all([
-    subscribe.length > 0
-      ? source.subscribe(subscribe.map((u) => ({ mailbox: u.mailbox, existing: u.subscription })))
+    reads.subscribe.length > 0
+      ? source.subscribe(reads.subscribe.map((u) => ({ mailbox: u.mailbox, existing: u.subscription })))
       : new Map<string, Result<CalendarSubscription>>(),
-    readOutOfOffice.length > 0
-      ? source.readOutOfOffice(readOutOfOffice.map((u) => u.mailbox))
+    reads.readOutOfOffice.length > 0
+      ? source.readOutOfOffice(reads.readOutOfOffice.map((u) => u.mailbox))
       : new Map<string, Result<MailboxOutOfOffice>>(),
   ]);
   // putAll() also drops the record of a subscription this one replaces (read above or listed by the scan).
   await deps.subscriptions.putAll(
-    subscribe.flatMap(({ mailbox, subscription: previous }) => {
+    reads.subscribe.flatMap(({ mailbox, subscription: previous }) => {
       const result = subscriptions.get(mailbox.userId);
       return result?.ok === true ? [{ subscription: result.value, previous }] : [];
     }),
   );
   const calendars =
-    readCalendar.length > 0
+    reads.readCalendar.length > 0
       ? await source.readCalendars(
-          readCalendar.map((u) => u.mailbox),
+          reads.readCalendar.map((u) => u.mailbox),
           syncWindow(now, deps.scanWindowDays),
         )
       : new Map<string, Result<MailboxCalendar>>();
@@ -155,17 +127,14 @@ export async function runCalendarSync(
       }),
     ),
   );
-  await recalculateChanged(deps, message, users, outcomes, now, unconfirmedSince);
+  const plan = planFollowUps(message, users, outcomes, {
+    recalculatesHere: deps.recalculate !== undefined,
+    unconfirmedSince,
+  });
+  await recalculateChanged(deps, message, plan, now, unconfirmedSince);
   await reportHealth(deps, now, failures);
-  const again = users.filter((_, i) => outcomes[i]?.transient != null);
-  const cause = outcomes.find((outcome) => outcome.transient !== null)?.transient;
-  if (cause != null)
-    await readAgainLater(
-      deps,
-      message,
-      again.map((user) => user.mailbox.userId),
-      cause,
-    );
+  if (plan.readAgain !== null)
+    await readAgainLater(deps, message, plan.readAgain.userIds, plan.readAgain.cause);
 }
 
 /**
@@ -175,53 +144,35 @@ export async function runCalendarSync(
 async function recalculateChanged(
   deps: CalendarSyncDeps,
   message: CalendarSyncMessage,
-  users: readonly UserState[],
-  outcomes: readonly StoreOutcome[],
+  plan: FollowUpPlan,
   startedAt: Instant,
   unconfirmedSince: Instant | undefined,
 ): Promise<void> {
   const { recalculate } = deps;
-  let failed = false;
-  const queued = await Promise.all(
-    users.map(async (user, i): Promise<string[]> => {
-      const outcome = outcomes[i];
-      // Delivered again: an earlier run may have stopped mid-push, so everyone is recalculated.
-      if (outcome === undefined || !(outcome.changed || unconfirmedSince !== undefined)) return [];
-      if (recalculate === undefined || outcome.calendar === null) return [user.mailbox.userId];
+  let failedHere = false;
+  const failed = await Promise.all(
+    plan.recalculateHere.map(async (handOver): Promise<string[]> => {
       try {
-        await recalculate(
-          user.mailbox.userId,
-          { userName: user.name, calendar: outcome.calendar, presenceAbsent: outcome.created },
-          message.notifiedAt,
-          unconfirmedSince,
-        );
+        await recalculate?.(handOver);
         return [];
       } catch {
-        failed = true;
-        return [user.mailbox.userId];
+        failedHere = true;
+        return [handOver.userId];
       }
     }),
   );
-  const userIds = queued.flat();
-  // One message for the job's users (at most 20, as the job).
-  if (userIds.length > 0) {
-    await deps.queues.send(QUEUES.presence, {
-      userIds,
-      reason: 'calendar-changed',
-      // The presence worker records when the notice arrived (admin page, notice-to-push lag).
-      ...(message.notifiedAt === undefined ? {} : { notifiedAt: message.notifiedAt }),
-      // A failed recalculation may have reserved a push it never made.
-      ...(failed || unconfirmedSince !== undefined
-        ? { unconfirmedSince: Math.min(startedAt, unconfirmedSince ?? startedAt) }
-        : {}),
-    } satisfies PresenceGroupMessage);
-  }
+  const queued = queuedRecalculation(message, [...plan.queue, ...failed.flat()], {
+    failedHere,
+    startedAt,
+    ...(unconfirmedSince === undefined ? {} : { unconfirmedSince }),
+  });
+  if (queued !== null) await deps.queues.send(QUEUES.presence, queued);
 }
 
 async function loadUsers(
   deps: CalendarSyncDeps,
   message: CalendarSyncMessage,
-  options: { readonly withStored: boolean; readonly withSubscription: boolean },
+  options: LoadPlan,
 ): Promise<UserState[]> {
   const known = new Map(message.mailboxes?.map((mailbox) => [mailbox.userId, mailbox]));
   const listed =

@@ -1,17 +1,33 @@
 import type { Mailbox } from '../calendar/calendar-source.ts';
-import type { Instant } from '../presence/model.ts';
-import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
-import type { SubscriptionStore, UserStore } from '../storage/stores.ts';
+import type { AdminLog } from '../log/admin-log.ts';
+import type { Instant, Policy } from '../presence/model.ts';
+import {
+  type CalendarSyncMessage,
+  type PoisonQueues,
+  poisonQueueOf,
+  QUEUES,
+  type WorkQueues,
+} from '../queues/messages.ts';
+import type { CalendarStore, PresenceStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
+import { usersOutOfStep } from './out-of-step.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
 
 export interface MaintenanceDeps {
   readonly users: UserStore;
   readonly subscriptions: SubscriptionStore;
+  readonly presence: PresenceStore;
+  readonly calendars: CalendarStore;
   readonly queues: WorkQueues;
+  readonly poison: PoisonQueues;
+  readonly log: AdminLog;
+  readonly policy: Policy;
   readonly integrationEnabled: () => Promise<boolean>;
   readonly now: () => Instant;
 }
+
+/** Poisoned messages put back per queue and run: bounded, so a flood is worked off over several hours. */
+const RERUN_PER_QUEUE = 1000;
 
 /** Hourly (see maintenance-timer): often enough that a manually switched-on out-of-office shows within the hour. */
 export const MAINTENANCE_SCHEDULE = '0 7 * * * *';
@@ -52,4 +68,55 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
     ...chunk(lapsed, USERS_PER_JOB).map((batch) => send(batch, true)),
     ...chunk(refresh, USERS_PER_JOB).map((batch) => send(batch, false)),
   ]);
+  await rerunPoisoned(deps);
+  await pushOutOfStep(
+    deps,
+    integrated.map((mailbox) => mailbox.userId),
+  );
+}
+
+/**
+ * SPEC §4 "never lose the update": messages the host gave up on (host.json maxDequeueCount) go
+ * back on their queue, with a log line naming them, rather than waiting unseen in `-poison`.
+ */
+async function rerunPoisoned(deps: MaintenanceDeps): Promise<void> {
+  for (const queue of Object.values(QUEUES)) {
+    const rerun = await deps.poison.rerun(queue, RERUN_PER_QUEUE);
+    if (rerun.length === 0) continue;
+    const users = [...new Set(rerun.flatMap(usersOf))];
+    await deps.log.write(
+      `Maintenance re-ran ${rerun.length} message(s) from ${poisonQueueOf(queue)}${
+        users.length === 0 ? '' : ` (users ${named(users)})`
+      }`,
+      'warning',
+    );
+  }
+}
+
+/** Users whose PHONE-LiNK presence or wake-up is out of step with their calendar: recalculated now. */
+async function pushOutOfStep(deps: MaintenanceDeps, userIds: readonly string[]): Promise<void> {
+  const behind = await usersOutOfStep(deps, userIds);
+  if (behind.length === 0) return;
+  await Promise.all(
+    behind.map((userId) => deps.queues.send(QUEUES.presence, { userId, reason: 'retry', attempt: 0 })),
+  );
+  await deps.log.write(
+    `Maintenance found ${behind.length} user(s) out of step with their calendar, recalculating: ${named(behind)}`,
+    'warning',
+  );
+}
+
+function usersOf(message: unknown): string[] {
+  if (typeof message !== 'object' || message === null) return [];
+  if ('userId' in message && typeof message.userId === 'string') return [message.userId];
+  if ('userIds' in message && Array.isArray(message.userIds)) {
+    return message.userIds.filter((id): id is string => typeof id === 'string');
+  }
+  return [];
+}
+
+/** At most 20 ids in a log line. */
+function named(userIds: readonly string[]): string {
+  const shown = userIds.slice(0, 20).join(', ');
+  return userIds.length > 20 ? `${shown} and ${userIds.length - 20} more` : shown;
 }

@@ -36,14 +36,30 @@ const URL_NAME = /(^|\.)(url|full|target|uri)$/i;
 
 export type Redactor = (text: string) => string;
 
+/** Very short values would blank ordinary words, and cannot be secrets worth the name anyway. */
+const MIN_SECRET_LENGTH = 6;
+
+/** Secrets learnt after start-up (written through the admin API), scrubbed by every redactor. */
+const remembered = new Set<string>();
+
+/** From now on, every redactor in this process scrubs `value` as it scrubs the configured secrets. */
+export function rememberSecret(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) remembered.add(value);
+}
+
 /** A scrubber for free text that also knows the values of the configured secrets. */
 export function createRedactor(secrets: readonly (string | null | undefined)[]): Redactor {
-  // Longest first, so a secret that contains another is replaced whole. Very short values would
-  // blank ordinary words, and cannot be secrets worth the name anyway.
-  const known = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort(
-    (a, b) => b.length - a.length,
+  const configured = secrets.filter(
+    (s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH,
   );
+  let known: readonly string[] = [];
+  let learnt = -1;
   return (text) => {
+    if (learnt !== remembered.size) {
+      // Longest first, so a secret that contains another is replaced whole.
+      known = [...new Set([...configured, ...remembered])].sort((a, b) => b.length - a.length);
+      learnt = remembered.size;
+    }
     let out = text;
     for (const secret of known) out = out.split(secret).join(REDACTED);
     for (const shape of CREDENTIAL_SHAPES) out = out.replace(shape, REDACTED);

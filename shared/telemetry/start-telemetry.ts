@@ -1,4 +1,5 @@
-import { CREDENTIAL_SETTINGS, managedIdentityClientId } from '../config/load-settings.ts';
+import { managedIdentityClientId } from '../config/load-settings.ts';
+import { SETTING_NAMES, settingRow } from '../config/setting-table.ts';
 import { setTelemetry, type Telemetry } from './telemetry.ts';
 
 /**
@@ -15,7 +16,7 @@ export interface TelemetryOptions {
 }
 
 /** Settings whose values are secrets (a storage connection string holds the account key): scrubbed wherever they appear. */
-const SECRET_SETTINGS = [...CREDENTIAL_SETTINGS, 'AzureWebJobsStorage'] as const;
+const SECRET_SETTINGS = SETTING_NAMES.filter((name) => settingRow(name).secret);
 
 let started = false;
 

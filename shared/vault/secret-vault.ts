@@ -1,15 +1,12 @@
-import { CREDENTIAL_SETTINGS } from '../config/load-settings.ts';
 import type { Secret } from '../config/secret.ts';
+import { WRITABLE_SECRETS, type WritableSecretName } from '../config/setting-table.ts';
 import type { Instant } from '../presence/model.ts';
 
-/** The credentials an administrator may write through PUT /api/settings: all but the admin key itself. */
-export type WritableSecretName = Exclude<(typeof CREDENTIAL_SETTINGS)[number], 'ADMIN_API_KEY'>;
+export { WRITABLE_SECRETS, type WritableSecretName };
 
 export function isWritableSecret(name: string): name is WritableSecretName {
-  return name !== 'ADMIN_API_KEY' && (CREDENTIAL_SETTINGS as readonly string[]).includes(name);
+  return (WRITABLE_SECRETS as readonly string[]).includes(name);
 }
-
-export const WRITABLE_SECRETS: readonly WritableSecretName[] = CREDENTIAL_SETTINGS.filter(isWritableSecret);
 
 export interface StoredSecretInfo {
   readonly updatedAt: Instant | null;

@@ -3,9 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { TableServiceClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
+import { transportWarnings } from '../../shared/admin/admin-health.ts';
+import { wireRecalculation } from '../../shared/app/wire-presence.ts';
+import { loadSettings } from '../../shared/config/load-settings.ts';
+import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
+import { presenceMessage } from '../../shared/queues/messages.ts';
 import type { UserRecord } from '../../shared/storage/stores.ts';
+import { createRedactor, REDACTED } from '../../shared/telemetry/redaction.ts';
+import { storeReadCalendar } from '../pipeline/support/stored-calendar.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 import { type AdminWorld, SECRETS, startAdminWorld } from './admin-world.ts';
+
+const HOUR = 3_600_000;
 
 const ROUTES: readonly [string, string][] = [
   ['GET', 'status'],
@@ -20,6 +29,13 @@ const ROUTES: readonly [string, string][] = [
 
 const aUser = (fields: Partial<UserRecord> = {}): UserRecord =>
   aUserRecord('201', { name: 'Ann Smith', email: 'ann@contoso.com', updatedAt: Date.now(), ...fields });
+
+/** The setting names a 400 answer's problems name. */
+const problemNames = (answer: { json: unknown }): string[] => {
+  const problems = record(answer.json).problems;
+  assert.ok(Array.isArray(problems), 'a list of problems');
+  return problems.map((p: unknown) => String(record(p).name));
+};
 
 const record = (value: unknown): Record<string, unknown> => {
   assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), 'a JSON object');
@@ -94,6 +110,36 @@ describe('§5 admin API', () => {
     });
   });
 
+  describe('§7 Activate (INTEGRATION_ENABLED), as the presence worker reads it', () => {
+    it('pushes nothing once Activate is unticked through the admin API', async () => {
+      const readAt = Date.now();
+      const window = { start: readAt - HOUR, end: readAt + 7 * 24 * HOUR };
+      const meeting = anAppointment({ start: readAt - HOUR, end: readAt + HOUR });
+      const recalculate = () =>
+        recalculatePresence(
+          wireRecalculation(world.services),
+          presenceMessage.parse({ userId: '201', reason: 'calendar-changed' }),
+        );
+      const pushes = () => world.phonelink.pushes.filter((push) => push.userId === '201').length;
+      await storeReadCalendar(world.services, '201', [meeting], { readAt, window, user: aUser() });
+      assert.equal(await recalculate(), 'pushed');
+      const pushed = pushes();
+
+      assert.equal(
+        (await world.call('PUT', 'settings', { body: '{"INTEGRATION_ENABLED": false}' })).status,
+        200,
+      );
+      try {
+        // The meeting was cancelled: a push is due, and must not go out while not activated.
+        await storeReadCalendar(world.services, '201', [], { readAt: readAt + 1, window, user: aUser() });
+        assert.equal(await recalculate(), 'integration-off');
+        assert.equal(pushes(), pushed);
+      } finally {
+        await world.call('PUT', 'settings', { body: '{"INTEGRATION_ENABLED": true}' });
+      }
+    });
+  });
+
   describe('§5 settings', () => {
     it('shows secrets only as set or not set', async () => {
       const settings = record((await world.call('GET', 'settings')).json);
@@ -115,6 +161,19 @@ describe('§5 admin API', () => {
       ['an empty secret', '{"EWS_PASSWORD": ""}'],
       ['a setting only the deployment sets', '{"ADMIN_API_KEY": "mine"}'],
       ['an array', '[]'],
+      ['__proto__ (issue 15.8)', '{"__proto__": {"INTEGRATION_ENABLED": false}}'],
+      ['constructor (issue 15.8)', '{"constructor": {"prototype": {}}}'],
+      ['prototype (issue 15.8)', '{"prototype": 1}'],
+      ['__proto__ beside a real setting (issue 15.8)', '{"SCAN_WINDOW_DAYS": 9, "__proto__": null}'],
+      [
+        'an oversized CALLBACK_URL (issue 15.7)',
+        JSON.stringify({ CALLBACK_URL: `https://presence.example.com/${'a'.repeat(40_000)}` }),
+      ],
+      [
+        'a webhook secret shorter than 32 characters (issue 15.7)',
+        '{"PHONELINK_WEBHOOK_SECRET": "short-Tt42"}',
+      ],
+      ['a scan more often than hourly (issue 15.7)', '{"SCAN_SCHEDULE": "0 */10 * * * *"}'],
       ['malformed JSON', '{"INTEGRATION_ENABLED": '],
     ];
     for (const [what, body] of bad) {
@@ -152,14 +211,18 @@ describe('§5 admin API', () => {
       assert.equal(record(reset.json).CALLBACK_URL, 'https://presence.example.com/');
     });
 
-    it('never shows credentials written into a URL', async () => {
+    it('refuses credentials written into a URL, and never shows them', async () => {
+      const before = (await world.call('GET', 'settings')).text;
       const answer = await world.call('PUT', 'settings', {
-        body: '{"PHONELINK_URL": "http://operator:pw-in-url-Xy71@pbx.example.com:21020"}',
+        body: JSON.stringify({
+          PHONELINK_URL: 'https://operator:pw-in-url-Xy71@pbx.example.com:21020',
+          PHONELINK_API_KEY: 'phonelink-key-retyped-Aa11',
+        }),
       });
-      assert.equal(record(answer.json).PHONELINK_URL, 'http://pbx.example.com:21020/');
+      assert.equal(answer.status, 400);
+      assert.deepEqual(problemNames(answer), ['PHONELINK_URL']);
       assert.ok(!answer.text.includes('pw-in-url-Xy71'));
-      assert.ok(!(await world.call('GET', 'settings')).text.includes('pw-in-url-Xy71'));
-      await world.call('PUT', 'settings', { body: '{"PHONELINK_URL": null}' });
+      assert.equal((await world.call('GET', 'settings')).text, before);
     });
 
     it('accepts what GET answered, sent back unchanged', async () => {
@@ -172,6 +235,159 @@ describe('§5 admin API', () => {
       );
       const answer = await world.call('PUT', 'settings', { body: JSON.stringify(writable) });
       assert.equal(answer.status, 200, answer.text);
+    });
+  });
+
+  describe('§5 settings: secrets stay where they were entered (issue 15.1)', () => {
+    const graphSecret = 'graph-secret-retyped-Qq73hLm2';
+    const cases: readonly [string, Record<string, unknown>, readonly string[]][] = [
+      [
+        'PHONELINK_URL moved without the API key',
+        { PHONELINK_URL: 'https://pbx.elsewhere.example' },
+        ['PHONELINK_API_KEY'],
+      ],
+      [
+        'GRAPH_AUTHORITY_HOST moved without the client secret',
+        { GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.us' },
+        ['GRAPH_CLIENT_SECRET'],
+      ],
+      [
+        'GRAPH_BASE_URL moved without the client secret',
+        { GRAPH_BASE_URL: 'https://graph.microsoft.us' },
+        ['GRAPH_CLIENT_SECRET'],
+      ],
+      [
+        'GRAPH_BASE_URL on a host that is no Microsoft cloud',
+        { GRAPH_BASE_URL: 'https://graph.elsewhere.example', GRAPH_CLIENT_SECRET: graphSecret },
+        ['GRAPH_BASE_URL'],
+      ],
+      [
+        'GRAPH_AUTHORITY_HOST on a host that is no Microsoft cloud',
+        { GRAPH_AUTHORITY_HOST: 'https://login.elsewhere.example', GRAPH_CLIENT_SECRET: graphSecret },
+        ['GRAPH_AUTHORITY_HOST'],
+      ],
+      [
+        'PHONELINK_URL over http: to another host, key given',
+        {
+          PHONELINK_URL: 'http://pbx.elsewhere.example:21020',
+          PHONELINK_API_KEY: 'phonelink-key-retyped-Aa11',
+        },
+        ['PHONELINK_URL'],
+      ],
+      [
+        'EWS_URL over http:, password given',
+        { EWS_URL: 'http://mail.contoso.com/EWS/Exchange.asmx', EWS_PASSWORD: 'ews-password-Ee55' },
+        ['EWS_URL'],
+      ],
+      [
+        'basic authentication over http: on loopback',
+        {
+          EWS_URL: 'http://127.0.0.1:8080/EWS/Exchange.asmx',
+          EWS_AUTH: 'basic',
+          EWS_PASSWORD: 'ews-password-Ee55',
+        },
+        ['EWS_AUTH'],
+      ],
+    ];
+    for (const [what, body, named] of cases) {
+      it(`answers 400 naming ${named.join(', ')} to ${what}, and changes nothing`, async () => {
+        const before = (await world.call('GET', 'settings')).text;
+        const answer = await world.call('PUT', 'settings', { body: JSON.stringify(body) });
+        assert.equal(answer.status, 400, answer.text);
+        assert.deepEqual(problemNames(answer), named);
+        assert.equal((await world.call('GET', 'settings')).text, before);
+      });
+    }
+
+    it('moves a credential when it comes with its new place, to a national cloud or over https:', async () => {
+      const moved = await world.call('PUT', 'settings', {
+        body: JSON.stringify({
+          GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.us',
+          GRAPH_BASE_URL: 'https://dod-graph.microsoft.us',
+          GRAPH_CLIENT_SECRET: graphSecret,
+        }),
+      });
+      assert.equal(moved.status, 200, moved.text);
+      // Back where the deployment sends it: no credential needed to go home.
+      const home = await world.call('PUT', 'settings', {
+        body: '{"GRAPH_AUTHORITY_HOST": null, "GRAPH_BASE_URL": null, "GRAPH_CLIENT_SECRET": null}',
+      });
+      assert.equal(home.status, 200, home.text);
+      assert.equal(record(home.json).GRAPH_BASE_URL, 'https://graph.microsoft.com/');
+    });
+
+    it('keeps the start-up key from following a place an administrator chose before', async () => {
+      const moved = await world.call('PUT', 'settings', {
+        body: JSON.stringify({
+          PHONELINK_URL: 'https://pbx.elsewhere.example',
+          PHONELINK_API_KEY: 'phonelink-key-retyped-Aa11',
+        }),
+      });
+      assert.equal(moved.status, 200, moved.text);
+      // Forgetting the key typed with it would send the deployment's key there.
+      const cleared = await world.call('PUT', 'settings', { body: '{"PHONELINK_API_KEY": null}' });
+      assert.equal(cleared.status, 400);
+      assert.deepEqual(problemNames(cleared), ['PHONELINK_API_KEY']);
+      const home = await world.call('PUT', 'settings', {
+        body: '{"PHONELINK_URL": null, "PHONELINK_API_KEY": null}',
+      });
+      assert.equal(home.status, 200, home.text);
+    });
+
+    it('asks for the EWS password again when the server moves or basic is chosen', async () => {
+      const password = 'ews-password-Ee55-first';
+      const set = await world.call('PUT', 'settings', {
+        body: JSON.stringify({
+          EWS_SERVER: 'mail.contoso.com',
+          EWS_PASSWORD: password,
+        }),
+      });
+      assert.equal(set.status, 200, set.text);
+      for (const body of [
+        { EWS_SERVER: 'mail.elsewhere.example' },
+        { EWS_URL: 'https://mail.elsewhere.example/EWS/Exchange.asmx' },
+        { EWS_AUTH: 'basic' },
+      ]) {
+        const answer = await world.call('PUT', 'settings', { body: JSON.stringify(body) });
+        assert.equal(answer.status, 400, JSON.stringify(body));
+        assert.deepEqual(problemNames(answer), ['EWS_PASSWORD']);
+      }
+      const basic = await world.call('PUT', 'settings', {
+        body: JSON.stringify({ EWS_AUTH: 'basic', EWS_PASSWORD: password }),
+      });
+      assert.equal(basic.status, 200, basic.text);
+      const home = await world.call('PUT', 'settings', {
+        body: '{"EWS_SERVER": null, "EWS_AUTH": null, "EWS_PASSWORD": null}',
+      });
+      assert.equal(home.status, 200, home.text);
+    });
+
+    it('warns in the health view when the deployment sends the PHONE-LiNK key over http:', () => {
+      const settings = loadSettings({
+        PHONELINK_URL: 'http://pbx.contoso.com:21020',
+        PHONELINK_API_KEY: 'pl-key-Hh27',
+      });
+      assert.deepEqual(
+        transportWarnings(settings).map((w) => w.text),
+        ['PHONELINK_URL is http: the PHONE-LiNK API key travels unencrypted to pbx.contoso.com:21020'],
+      );
+      assert.deepEqual(
+        transportWarnings(
+          loadSettings({ PHONELINK_URL: 'https://pbx.contoso.com:21020', PHONELINK_API_KEY: 'pl-key-Hh27' }),
+        ),
+        [],
+      );
+    });
+  });
+
+  describe('§5 settings: secrets written here are scrubbed from telemetry (issue 15.7)', () => {
+    it('redacts a secret written through the admin API from what telemetry records', async () => {
+      const redact = createRedactor([]);
+      const value = 'written-at-run-time-Jj28pWq5';
+      const answer = await world.call('PUT', 'settings', { body: JSON.stringify({ EWS_PASSWORD: value }) });
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(redact(`EWS said no to ${value}`), `EWS said no to ${REDACTED}`);
+      await world.call('PUT', 'settings', { body: '{"EWS_PASSWORD": null}' });
     });
   });
 

@@ -21,9 +21,9 @@ import { createFileSecretVault } from '../../shared/vault/file-secret-vault.ts';
 
 /** Secret values the tests watch for: none may ever appear in an answer, a log line or a table. */
 export const SECRETS = {
-  ADMIN_API_KEY: 'admin-key-Zq81xVb2',
+  ADMIN_API_KEY: 'admin-key-Zq81xVb2-Lm40Rt7Qw2Ys9Kp3',
   PHONELINK_API_KEY: 'phonelink-key-Hh27sKq0',
-  PHONELINK_WEBHOOK_SECRET: 'webhook-secret-Pp93mRt4',
+  PHONELINK_WEBHOOK_SECRET: 'webhook-secret-Pp93mRt4-Vc62Nb8Hj1',
   GRAPH_CLIENT_SECRET: 'graph-secret-Ww55cNj1',
 } as const;
 

@@ -6,6 +6,7 @@ import { ewsExpiresAt } from '../../shared/calendar/ews/ews-liveness.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
 import { CalendarSyncRequests } from '../../shared/notifications/calendar-sync-requests.ts';
 import { EwsWebhook } from '../../shared/notifications/ews-notifications.ts';
+import { SubscriptionCache } from '../../shared/notifications/subscription-cache.ts';
 import type { WorkQueues } from '../../shared/queues/messages.ts';
 import type { SubscriptionStore } from '../../shared/storage/stores.ts';
 import { utc } from '../support/builders.ts';
@@ -31,6 +32,7 @@ function aWebhook(subscriptions: CalendarSubscription[], options: { storageDown?
   const log: AdminLog = { write: async () => undefined };
   const webhook = new EwsWebhook({
     subscriptions: store,
+    known: new SubscriptionCache(store, () => now),
     sync: new CalendarSyncRequests(queues),
     log,
     now: () => now,

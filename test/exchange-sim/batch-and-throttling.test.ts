@@ -107,10 +107,19 @@ describe('simulated Graph $batch, throttling and mailbox concurrency', () => {
   });
 
   it('adds the configured latency to every round trip', async () => {
-    sim.setLatency(120);
-    const started = performance.now();
+    const answered: string[] = [];
+    sim.setLatency(2000);
+    const slow = client
+      .api('/organization')
+      .get()
+      .then(() => answered.push('sent first, with latency'));
+    // The simulator has the request (it counts it before waiting): later ones get no latency.
+    while (sim.requestCount('organization') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    sim.setLatency(0);
     await client.api('/organization').get();
-    assert.ok(performance.now() - started >= 115);
+    answered.push('sent second, without');
+    await slow;
+    assert.deepEqual(answered, ['sent second, without', 'sent first, with latency']);
   });
 
   it('lets the SDK retry a throttled request until it passes', async () => {

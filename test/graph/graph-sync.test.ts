@@ -16,12 +16,15 @@ import {
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import { getHealth } from '../../shared/admin/admin-health.ts';
+import { getStatus } from '../../shared/admin/admin-status.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
-import { createServices, type Services } from '../../shared/app/services.ts';
+import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import { wireAdmin } from '../../shared/app/wire-admin.ts';
 import { wireCalendarSync, wireMaintenance, wireScan } from '../../shared/app/wire-sync.ts';
 import type { CalendarSource } from '../../shared/calendar/calendar-source.ts';
+import { ClientStates } from '../../shared/calendar/client-states.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { Secret } from '../../shared/config/secret.ts';
 import { AppError } from '../../shared/errors.ts';
 import { toIsoSeconds } from '../../shared/presence/instant.ts';
 import {
@@ -31,6 +34,10 @@ import {
   scanMessage,
   type WorkQueues,
 } from '../../shared/queues/messages.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
+import { createStorageClients, type StorageClients } from '../../shared/storage/storage-clients.ts';
+import { Table } from '../../shared/storage/table.ts';
+import { tableClientStateKey } from '../../shared/storage/table-client-state-key.ts';
 import { runCalendarSync } from '../../shared/sync/calendar-sync.ts';
 import { runMaintenance } from '../../shared/sync/maintenance.ts';
 import { runScan } from '../../shared/sync/scan.ts';
@@ -80,16 +87,17 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
   let queues: RememberingQueues;
   let now = Date.now();
   const clock = () => now;
+  let storageClients: () => StorageClients;
 
   /** Runs the scan and every calendar-sync job it fans out. */
   async function scanAndSync(reason: 'startup' | 'force' = 'startup'): Promise<void> {
-    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason }));
+    await runScan(wireScan(services), scanMessage.parse({ reason }));
     await drainCalendarSync();
   }
 
   async function drainCalendarSync(): Promise<void> {
     for (const message of queues.take('calendar-sync')) {
-      await runCalendarSync({ ...wireCalendarSync(services), now: clock }, message);
+      await runCalendarSync(wireCalendarSync(services), message);
     }
   }
 
@@ -130,9 +138,14 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       PHONELINK_URL: phonelink.url,
       PHONELINK_API_KEY: 'sync-test-key',
     });
+    storageClients = () =>
+      createStorageClients({
+        kind: 'connectionString',
+        connectionString: new Secret(azurite.connectionString),
+      });
     const plain = createServices(settings);
     queues = new RememberingQueues(plain.queues);
-    services = createServices(settings, { queues });
+    services = createServices(settings, { queues, clock: { now: clock, sleep: systemClock.sleep } });
   });
 
   after(async () => {
@@ -145,7 +158,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
   /** A new token (an issued one keeps its roles): services built afresh, as after a restart. */
   function servicesWithRoles(roles: readonly string[]): Services {
     exchange.setRoles(CLIENT.clientId, roles);
-    return createServices(services.settings, { queues });
+    return createServices(services.settings, { queues, clock: services.clock });
   }
 
   it('§14.7 names in the health view each application permission the token lacks, with how to grant it', async () => {
@@ -242,16 +255,42 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('hands each job the subscriptions the scan listed, and the job renews them without reading each', async () => {
     const listed = await services.subscriptions.getByUser('201');
-    await runScan({ ...wireScan(services), now: clock }, scanMessage.parse({ reason: 'force' }));
+    await runScan(wireScan(services), scanMessage.parse({ reason: 'force' }));
     const jobs = queues.take('calendar-sync').map((m) => calendarSyncMessage.parse(m));
     assert.deepEqual(
       jobs.flatMap((job) => job.subscriptions ?? []).find((s) => s.userId === '201'),
       listed,
     );
-    for (const job of jobs) await runCalendarSync({ ...wireCalendarSync(services), now: clock }, job);
+    for (const job of jobs) await runCalendarSync(wireCalendarSync(services), job);
     const renewed = await services.subscriptions.getByUser('201');
     assert.equal(renewed?.id, listed?.id);
     assert.equal(exchange.subscriptions().filter((s) => s.id === listed?.id).length, 1);
+  });
+
+  it('creates a subscription anew, with a fresh clientState, when its state would expire before the renewal ends', async () => {
+    const ann = await services.subscriptions.getByUser('201');
+    const bob = await services.subscriptions.getByUser('202');
+    assert.ok(ann && bob);
+    // Ann's state is of the random kind made before states expired; Bob's was signed three days ago.
+    const keys = tableClientStateKey(new Table(storageClients().table(TABLES.runtimeSettings)));
+    const threeDaysOld = await new ClientStates(keys, () => Date.now() - 3 * 24 * HOUR).mint('202');
+    await services.subscriptions.put({ ...ann, clientState: 'c2VjcmV0LWFubi1jbGllbnQtc3RhdGU' });
+    await services.subscriptions.put({ ...bob, clientState: threeDaysOld });
+    await scanAndSync('force');
+    for (const [userId, old] of [
+      ['201', ann],
+      ['202', bob],
+    ] as const) {
+      const now = await services.subscriptions.getByUser(userId);
+      assert.ok(now !== null && now.id !== old.id, `user ${userId} got a new subscription`);
+      assert.deepEqual(await services.clientStates.check(now.clientState ?? ''), { kind: 'signed', userId });
+      // The one it replaces is deleted at Graph, not left to notify twice until it expires.
+      assert.deepEqual(
+        exchange.subscriptions().filter((s) => s.id === old.id),
+        [],
+      );
+      assert.equal(exchange.subscriptions().find((s) => s.id === now.id)?.clientState, now.clientState);
+    }
   });
 
   it('hands users to the presence worker when recalculating them in the job fails', async () => {
@@ -407,7 +446,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
 
   it('re-reads a calendar on the hourly refresh only once it is 20 hours old', async () => {
     exchange.resetCounters();
-    await runMaintenance({ ...wireMaintenance(services), now: clock });
+    await runMaintenance(wireMaintenance(services));
     const refresh = queues.sent.filter((s) => s.queue === 'calendar-sync');
     assert.ok(refresh.every((s) => (s.message as { reason: string }).reason === 'refresh-oof'));
     const readAt = (await services.calendars.get('202'))?.calendarReadAt;
@@ -415,7 +454,7 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, readAt, 'not re-read after an hour');
     assert.ok(exchange.operationCount('mailboxSettings') >= 1);
     now += 21 * HOUR;
-    await runMaintenance({ ...wireMaintenance(services), now: clock });
+    await runMaintenance(wireMaintenance(services));
     await drainCalendarSync();
     assert.equal((await services.calendars.get('202'))?.calendarReadAt, now, 're-read after 21 hours');
   });
@@ -432,4 +471,23 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.equal(await services.calendars.get('202'), null);
     assert.ok(!exchange.subscriptions().some((s) => s.id === subscription.id));
   });
+
+  for (const status of [401, 403] as const) {
+    it(`§4 turns the status offline with a log line when PHONE-LiNK refuses the directory read (${status})`, async () => {
+      const offlineLines = async () =>
+        (await logLines()).filter((line) => line.startsWith('PHONE-LiNK integration offline')).length;
+      const before = await offlineLines();
+      phonelink.setFault({ status });
+      await assert.rejects(runScan(wireScan(services), scanMessage.parse({ reason: 'force' })), {
+        code: 'phonelink.unauthorized',
+      });
+      phonelink.setFault(null);
+      const offline = await getStatus(wireAdmin(services));
+      assert.equal(offline.status, 'offline');
+      assert.match(offline.cause ?? '', /^PHONE-LiNK: /);
+      assert.equal(await offlineLines(), before + 1);
+      await scanAndSync('force');
+      assert.equal((await getStatus(wireAdmin(services))).status, 'online');
+    });
+  }
 });

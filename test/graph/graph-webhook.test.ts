@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
-import { ClientStates } from '../../shared/calendar/client-states.ts';
+import { CLIENT_STATE_VALID_MS, ClientStates } from '../../shared/calendar/client-states.ts';
 import { Secret } from '../../shared/config/secret.ts';
 import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
 import { MAX_BODY_BYTES, type WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
+import { SubscriptionCache } from '../../shared/notifications/subscription-cache.ts';
 import { calendarSyncMessage, QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
@@ -14,6 +15,7 @@ import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
 import { TableSubscriptionStore } from '../../shared/storage/table-subscription-store.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 9);
+let now = NOW;
 
 /** Real Storage queues, with every send remembered so the test can read what the webhook queued. */
 class RememberingQueues implements WorkQueues {
@@ -67,6 +69,13 @@ function request(options: {
 
 const json = (value: unknown) => request({ body: JSON.stringify(value) });
 
+/** clientStates signed under a key made of `fill`, on the test's clock. */
+const signing = (fill: number) =>
+  new ClientStates(
+    async () => ({ current: Buffer.alloc(32, fill), previous: null, rotatedAt: null }),
+    () => now,
+  );
+
 describe('§5 Graph webhook', () => {
   let azurite: RunningAzurite;
   let subscriptions: TableSubscriptionStore;
@@ -74,7 +83,7 @@ describe('§5 Graph webhook', () => {
   let queues: RememberingQueues;
   let webhook: GraphWebhook;
   let log: TableAdminLog;
-  let now = NOW;
+  const cache = () => new SubscriptionCache(subscriptions, () => now);
 
   before(async () => {
     azurite = await startAzurite();
@@ -96,7 +105,7 @@ describe('§5 Graph webhook', () => {
   beforeEach(() => {
     now += 60_000;
     queues = new RememberingQueues(storageQueues);
-    webhook = new GraphWebhook({ subscriptions, queues, log, now: () => now });
+    webhook = new GraphWebhook({ subscriptions, known: cache(), queues, log, now: () => now });
   });
 
   describe('validation handshake', () => {
@@ -147,12 +156,13 @@ describe('§5 Graph webhook', () => {
     });
 
     it('takes a signed clientState as proof of its user, with no subscription read', async () => {
-      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
+      const clientStates = signing(7);
       const signed = await clientStates.mint('301');
       assert.ok(signed.length <= 128);
       const notFound: TableSubscriptionStore['getById'] = async () => assert.fail('no read expected');
       webhook = new GraphWebhook({
-        subscriptions: Object.assign(Object.create(subscriptions), { getById: notFound }),
+        subscriptions,
+        known: new SubscriptionCache({ getById: notFound }, () => now),
         clientStates,
         queues,
         log,
@@ -166,12 +176,19 @@ describe('§5 Graph webhook', () => {
     });
 
     it('ignores a signed clientState that was altered, or signed under another key', async () => {
-      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
-      const other = new ClientStates(async () => Buffer.alloc(32, 8));
+      const clientStates = signing(7);
+      const other = signing(8);
       const signed = await clientStates.mint('301');
-      const [version, , nonce, mac] = signed.split('.');
-      const otherUser = `${version}.${Buffer.from('302').toString('base64url')}.${nonce}.${mac}`;
-      webhook = new GraphWebhook({ subscriptions, clientStates, queues, log, now: () => now });
+      const [version, , issued, nonce, mac] = signed.split('.');
+      const otherUser = `${version}.${Buffer.from('302').toString('base64url')}.${issued}.${nonce}.${mac}`;
+      webhook = new GraphWebhook({
+        subscriptions,
+        known: cache(),
+        clientStates,
+        queues,
+        log,
+        now: () => now,
+      });
       for (const clientState of [otherUser, `${signed.slice(0, -2)}AA`, await other.mint('301')]) {
         assert.equal((await clientStates.check(clientState)).kind, 'forged');
         const answer = await webhook.notifications(json({ value: [aNotice({ clientState })] }));
@@ -184,13 +201,39 @@ describe('§5 Graph webhook', () => {
     });
 
     it('still takes a signed clientState whose key was lost, checked against its stored subscription', async () => {
-      const lost = new ClientStates(async () => Buffer.alloc(32, 9));
+      const lost = signing(9);
       const clientState = await lost.mint('203');
       await subscriptions.put(aSubscription({ id: 'sub-cy', userId: '203', clientState }));
-      const clientStates = new ClientStates(async () => Buffer.alloc(32, 7));
-      webhook = new GraphWebhook({ subscriptions, clientStates, queues, log, now: () => now });
+      const clientStates = signing(7);
+      webhook = new GraphWebhook({
+        subscriptions,
+        known: cache(),
+        clientStates,
+        queues,
+        log,
+        now: () => now,
+      });
       await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-cy', clientState })] }));
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
+    });
+
+    it('ignores a signed clientState once it has expired, even one its stored subscription holds', async () => {
+      const keys = async () => ({ current: Buffer.alloc(32, 7), previous: null, rotatedAt: null });
+      const clientState = await new ClientStates(keys, () => now - CLIENT_STATE_VALID_MS).mint('204');
+      await subscriptions.put(aSubscription({ id: 'sub-dee', userId: '204', clientState }));
+      webhook = new GraphWebhook({
+        subscriptions,
+        known: cache(),
+        clientStates: signing(7),
+        queues,
+        log,
+        now: () => now,
+      });
+      const answer = await webhook.notifications(
+        json({ value: [aNotice({ subscriptionId: 'sub-dee', clientState })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
     });
 
     it('coalesces a burst for one user into one re-read', async () => {

@@ -1,7 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { TABLES } from '../../shared/app/services.ts';
-import { CREDENTIAL_SETTINGS, SETTING_NAMES, type SettingName } from '../../shared/config/load-settings.ts';
+import {
+  CREDENTIAL_SETTINGS,
+  SETTING_NAMES,
+  type SettingName,
+  settingRow,
+} from '../../shared/config/setting-table.ts';
 import { QUEUES } from '../../shared/queues/messages.ts';
 import {
   type BicepFile,
@@ -20,12 +25,13 @@ import {
  */
 
 /** Settings the app reads that are not deployment parameters but derived from what is deployed. */
-const DERIVED: ReadonlySet<SettingName> = new Set<SettingName>([
-  ...SETTING_NAMES.filter((name) => name.startsWith('AzureWebJobsStorage')),
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
-]);
+const DERIVED: ReadonlySet<SettingName> = new Set(
+  SETTING_NAMES.filter((name) => settingRow(name).infra === 'derived'),
+);
 /** Only the local host reads these. */
-const LOCAL_ONLY: ReadonlySet<SettingName> = new Set<SettingName>(['PORT', 'AzureWebJobsStorage']);
+const LOCAL_ONLY: ReadonlySet<SettingName> = new Set(
+  SETTING_NAMES.filter((name) => settingRow(name).infra === 'local'),
+);
 /** Secrets: a @secure() parameter, kept in Key Vault, referenced from the app setting. */
 export const SECRET_SETTINGS: readonly SettingName[] = CREDENTIAL_SETTINGS;
 /** Settings the host itself needs in Azure, beyond SPEC §7. */
@@ -261,6 +267,11 @@ function checkAzd(root: string, main: BicepFile): string[] {
     [/^\s+host:\s*function\s*$/m, 'host: function'],
     [/^\s+language:\s*ts\s*$/m, 'language: ts'],
     [/^\s+dist:\s*dist\s*$/m, 'dist: dist'],
+    [/^\s{2}postprovision:\s*$/m, 'a postprovision hook'],
+    [
+      /^\s+run:\s*npm run --silent grant-graph-permissions\s*$/m,
+      'the Graph permission grant after provisioning',
+    ],
   ] as const) {
     if (!line.test(yaml)) problems.push(`azure.yaml lacks ${what}`);
   }

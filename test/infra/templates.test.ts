@@ -71,6 +71,12 @@ const breakages: ReadonlyArray<{
     problem: /PHONELINK_API_KEY must be a Key Vault reference/,
   },
   {
+    what: 'the postprovision grant of Graph permissions dropped',
+    file: 'azure.yaml',
+    edit: (t) => t.replaceAll(/^\s+run: npm run --silent grant-graph-permissions\n/gm, ''),
+    problem: /the Graph permission grant after provisioning/,
+  },
+  {
     what: 'a secret output',
     file: 'infra/main.bicep',
     edit: (t) => `${t}output ADMIN string = adminApiKey\n`,

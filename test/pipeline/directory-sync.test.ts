@@ -6,14 +6,7 @@ import { type PipelineWorld, startPipelineWorld } from './support/pipeline-world
 
 describe('§4 user directory sync', () => {
   let world: PipelineWorld;
-  const sync = () =>
-    syncDirectory({
-      phonelink: world.deps.phonelink,
-      users: world.deps.users,
-      log: world.log,
-      now: world.deps.now,
-      health: world.deps.health,
-    });
+  const sync = () => syncDirectory(world.directorySync);
 
   before(async () => {
     world = await startPipelineWorld([
@@ -88,5 +81,32 @@ describe('§4 user directory sync', () => {
     assert.equal((await world.healthStore.list()).find((h) => h.component === 'phonelink')?.ok, false);
     world.sim.setFault(null);
     assert.equal((await world.deps.users.list()).length, 2);
+  });
+
+  it('skips an entry it cannot keep, with a log line, and syncs everyone else', async () => {
+    const kept = { id: '207', name: 'Gil Mora', email: 'gil@contoso.com', calendarIntegration: true };
+    world.sim.setUsers([
+      { id: '20\ud800', name: 'Lone Surrogate', email: 'lone@contoso.com', calendarIntegration: true },
+      { id: '9'.repeat(2_000), name: 'Long Id', email: 'long@contoso.com', calendarIntegration: true },
+      { id: '208', name: 'Bad \udc00 Name', email: 'bad@contoso.com', calendarIntegration: true },
+      { id: '209', name: 'Bad Address', email: 'x\ud800@contoso.com', calendarIntegration: true },
+      kept,
+    ]);
+    const result = await sync();
+    assert.deepEqual(
+      result.integrated.map((u) => u.id),
+      ['207'],
+    );
+    assert.deepEqual(
+      (await world.deps.users.list()).map((u) => u.id),
+      ['207'],
+    );
+    const skipped = (await world.logLines()).filter((line) => line.startsWith('Skipping PHONE-LiNK user'));
+    assert.equal(skipped.length, 4, skipped.join('\n'));
+    assert.ok(
+      skipped.includes(
+        'Skipping PHONE-LiNK user "20\\ud800": the id is no valid id (empty, too long, or not text)',
+      ),
+    );
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { recalculatePresence } from '../../shared/presence-sync/recalculate-presence.ts';
-import { handleOverrideRequest } from '../../shared/presence-sync/set-override.ts';
+import { handleOverrideRequest, MAX_OVERRIDE_BODY_BYTES } from '../../shared/presence-sync/set-override.ts';
 import { presenceMessage } from '../../shared/queues/messages.ts';
+import { readBodyJson } from '../../shared/runtime/request-body.ts';
 import { anAppointment, aUserRecord, utc } from '../support/builders.ts';
 import { type PipelineWorld, startPipelineWorld, WEBHOOK_SECRET } from './support/pipeline-world.ts';
 import { storeReadCalendar } from './support/stored-calendar.ts';
@@ -11,8 +12,20 @@ const AUTH = `Bearer ${WEBHOOK_SECRET}`;
 
 describe('§5 override endpoint and §3 override (use case over Azurite and the simulator)', () => {
   let world: PipelineWorld;
+  /** `body` null: one byte more than the route reads. */
   const call = (userId: string, authorization: string | null, body: string | null) =>
-    handleOverrideRequest(world.overrideDeps, { userId, authorization, readBody: async () => body });
+    handleOverrideRequest(world.overrideDeps, {
+      userId,
+      authorization,
+      readBody: () =>
+        readBodyJson(
+          {
+            headers: new Headers(),
+            body: new Blob([body ?? 'x'.repeat(MAX_OVERRIDE_BODY_BYTES + 1)]).stream(),
+          },
+          MAX_OVERRIDE_BODY_BYTES,
+        ),
+    });
 
   before(async () => {
     world = await startPipelineWorld([

@@ -46,7 +46,7 @@ describe('§4 PHONE-LiNK client against the simulator', () => {
   after(() => sim.stop());
 
   it('lists every user across nextLink pages', async () => {
-    const listed = await client().listUsers();
+    const listed = (await client().listUsers()).users;
     assert.deepEqual(
       listed.map((u) => u.id),
       users.map((u) => u.id),
@@ -106,7 +106,6 @@ describe('§4 PHONE-LiNK client: answers it does not trust', () => {
   const cases = [
     { name: 'not JSON', body: '<html>' },
     { name: 'users missing', body: '{"nextLink":null}' },
-    { name: 'user without id', body: '{"users":[{"name":"x"}],"nextLink":null}' },
     {
       name: 'nextLink to another server',
       body: '{"users":[],"nextLink":"http://evil.example/api/v1/users"}',
@@ -118,6 +117,20 @@ describe('§4 PHONE-LiNK client: answers it does not trust', () => {
       await rejectsWith(client().listUsers(), 'phonelink.protocol');
     });
   }
+
+  it('skips an entry it cannot read (no id), naming it, and lists the others', async () => {
+    answers.push({
+      status: 200,
+      body: '{"users":[{"name":"x"},{"id":"201","name":"Ann","email":"ann@contoso.com","calendarIntegration":true}],"nextLink":null}',
+    });
+    const listed = await client().listUsers();
+    assert.deepEqual(
+      listed.users.map((u) => u.id),
+      ['201'],
+    );
+    assert.equal(listed.unreadable.length, 1);
+    assert.match(listed.unreadable[0] ?? '', /malformed \(id: /);
+  });
 
   it('rejects a page that links to itself', async () => {
     answers.push({ status: 200, body: `{"users":[],"nextLink":"${url}/api/v1/users"}` });

@@ -205,7 +205,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     await seed(world, '311', [anAppointment()]);
     world.setNow(utc('2026-11-24T08:00:00Z'));
     assert.equal(await recalc(world, { userId: '311', reason: 'scan' }), 'pushed');
-    world.setIntegrationEnabled(false);
+    await world.setIntegrationEnabled(false);
     world.setNow(utc('2026-11-24T09:00:00Z'));
     try {
       assert.equal(
@@ -213,7 +213,7 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
         'integration-off',
       );
     } finally {
-      world.setIntegrationEnabled(true);
+      await world.setIntegrationEnabled(true);
     }
     assert.equal(world.sim.pushes.filter((p) => p.userId === '311').length, 1);
     assert.equal((await world.deps.presence.get('311'))?.wakeAt, null);
@@ -281,11 +281,15 @@ describe('§2 presence worker (use case over Azurite and the PHONE-LiNK simulato
     assert.equal(new Set(sequences).size, 3);
   });
 
-  it('forgets a reserved body when PHONE-LiNK gives an answer it cannot name, so the next run pushes it', async () => {
+  it('retries an answer it cannot name (400) with back-off as 5xx, forgetting the reserved body meanwhile', async () => {
     await seed(world, '314', [anAppointment()]);
     world.setNow(utc('2026-11-24T09:00:00Z'));
     world.sim.setFault({ status: 400 }, 1);
-    await assert.rejects(recalc(world, { userId: '314', reason: 'scan' }), { code: 'phonelink.protocol' });
+    assert.equal(await recalc(world, { userId: '314', reason: 'scan' }), 'retry-scheduled');
+    assert.deepEqual(
+      retriesFor(world, '314').map((r) => r.delaySeconds),
+      [1],
+    );
     assert.equal((await world.deps.presence.get('314'))?.lastPushed, null);
     assert.equal(await recalc(world, { userId: '314', reason: 'scan' }), 'pushed');
     assert.equal(world.sim.presenceOf('314')?.availability, 'Meeting');

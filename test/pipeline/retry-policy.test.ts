@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextSequence } from '../../shared/presence-sync/presence-input.ts';
+import { nextSequence } from '../../shared/presence/decide-presence.ts';
 import { type RetryCause, retryDelaySeconds } from '../../shared/presence-sync/retry-policy.ts';
 import { utc } from '../support/builders.ts';
 

@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import { loadSettings, readLocalSettings } from '../../shared/config/load-settings.ts';
+import {
+  assembleSettings,
+  SETTING_NAMES,
+  SETTING_TABLE,
+  settingValuesOf,
+} from '../../shared/config/setting-table.ts';
 import { AppError } from '../../shared/errors.ts';
 
 const localFile = (values: Record<string, string>) => ({ IsEncrypted: false, Values: values });
@@ -114,7 +120,10 @@ describe('§7 configuration', () => {
   });
 
   it('keeps secrets out of inspection', () => {
-    const settings = loadSettings({ PHONELINK_API_KEY: 'pl-key-123', ADMIN_API_KEY: 'adm-456' });
+    const settings = loadSettings({
+      PHONELINK_API_KEY: 'pl-key-123',
+      ADMIN_API_KEY: 'adm-456-0123456789abcdefghijklmnop',
+    });
     const shown = inspect(settings, { depth: 10 }) + JSON.stringify(settings);
     assert.ok(!shown.includes('pl-key-123') && !shown.includes('adm-456'));
     assert.equal(settings.phonelink.apiKey?.reveal(), 'pl-key-123');
@@ -171,4 +180,66 @@ describe('§7 configuration', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+const LONG_KEY = 'k'.repeat(32);
+
+describe('§7 configuration: one table', () => {
+  it('lists every setting of the table, and builds the same settings back from their values', () => {
+    assert.deepEqual(SETTING_NAMES, Object.keys(SETTING_TABLE));
+    const settings = loadSettings({
+      CALENDAR_SOURCE: 'ews',
+      EWS_SERVER: 'mail.contoso.com',
+      EWS_PASSWORD: 'ews-password',
+      PHONELINK_URL: 'https://pbx.contoso.com:21020',
+      ADMIN_API_KEY: LONG_KEY,
+      SCAN_SCHEDULE: '0 30 2 * * MON',
+    });
+    assert.deepEqual(assembleSettings(settingValuesOf(settings), settings.storage), settings);
+  });
+});
+
+describe('§7 SCAN_SCHEDULE (issue 15.7)', () => {
+  const cases: readonly [string, string, boolean][] = [
+    ['the default, weekly', '0 0 3 * * 1', true],
+    ['day names', '0 30 2 * * MON-FRI', true],
+    ['hourly', '0 0 * * * *', true],
+    ['every five minutes', '0 */5 * * * *', false],
+    ['twice an hour', '0 0,30 * * * *', false],
+    ['every second of one minute', '* 0 3 * * 1', false],
+    ['an hour that does not exist', '0 0 25 * * *', false],
+    ['a day that never comes', '0 0 3 31 2 *', false],
+    ['five fields (no seconds)', '0 3 * * 1', false],
+    ['a nickname', '@weekly', false],
+  ];
+  for (const [what, schedule, accepted] of cases) {
+    it(`${accepted ? 'accepts' : 'refuses'} ${what}: ${schedule}`, () => {
+      if (accepted) assert.equal(loadSettings({ SCAN_SCHEDULE: schedule }).scanSchedule, schedule);
+      else
+        assert.match(configError(() => loadSettings({ SCAN_SCHEDULE: schedule })).message, /SCAN_SCHEDULE: /);
+    });
+  }
+});
+
+describe('§7 keys long enough to guess at (issue 15.7)', () => {
+  for (const name of ['ADMIN_API_KEY', 'PHONELINK_WEBHOOK_SECRET']) {
+    it(`stops start-up when ${name} is shorter than 32 characters, naming it and not its value`, () => {
+      const error = configError(() => loadSettings({ [name]: 'short-key-Rr81' }));
+      assert.match(error.message, new RegExp(`^  ${name}: must be at least 32 characters$`, 'm'));
+      assert.ok(!error.message.includes('short-key-Rr81'));
+      assert.equal(loadSettings({ [name]: LONG_KEY }).adminApiKey?.reveal() ?? LONG_KEY, LONG_KEY);
+    });
+  }
+});
+
+describe('§7 URLs (issue 15.1)', () => {
+  for (const name of ['PHONELINK_URL', 'EWS_URL', 'GRAPH_BASE_URL', 'CALLBACK_URL']) {
+    it(`refuses ${name} with a user name or password in it, without showing them`, () => {
+      const error = configError(() =>
+        loadSettings({ [name]: 'https://operator:pw-in-url-Xy71@host.example.com/' }),
+      );
+      assert.match(error.message, new RegExp(`^  ${name}: must not carry a user name or password$`, 'm'));
+      assert.ok(!error.message.includes('pw-in-url-Xy71') && !error.message.includes('operator'));
+    });
+  }
 });

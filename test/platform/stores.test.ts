@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../../dev/azurite.ts';
-import { createServices, type Services } from '../../shared/app/services.ts';
+import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
+import { Secret } from '../../shared/config/secret.ts';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { clampDelay } from '../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
 import type { UserRecord } from '../../shared/storage/stores.ts';
 import { Table } from '../../shared/storage/table.ts';
 import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
+import { rotateClientStateKey } from '../../shared/storage/table-client-state-key.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
@@ -265,6 +267,21 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     ]);
     assert.deepEqual(await others.clientStates.check(signed), { kind: 'signed', userId: '201' });
     assert.deepEqual(await services.clientStates.check(alsoSigned), { kind: 'signed', userId: '202' });
+    assert.deepEqual(await services.runtimeSettings.get(), {});
+  });
+
+  it('rotates the clientState key: states signed under the old key and the new one are both accepted', async () => {
+    const before = await services.clientStates.mint('201');
+    const storage = createStorageClients({
+      kind: 'connectionString',
+      connectionString: new Secret(connectionString),
+    });
+    await rotateClientStateKey(new Table(storage.table(TABLES.runtimeSettings)), Date.now());
+    // A process started after the rotation.
+    const later = createServices(loadSettings({ AzureWebJobsStorage: connectionString }));
+    const after = await later.clientStates.mint('202');
+    assert.deepEqual(await later.clientStates.check(before), { kind: 'signed', userId: '201' });
+    assert.deepEqual(await later.clientStates.check(after), { kind: 'signed', userId: '202' });
     assert.deepEqual(await services.runtimeSettings.get(), {});
   });
 

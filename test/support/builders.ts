@@ -1,4 +1,5 @@
 import type { SimUser } from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import type { CalendarFacts } from '../../shared/presence/decide-presence.ts';
 import type {
   Appointment,
   Instant,
@@ -120,4 +121,9 @@ export function aPresenceBody(fields: Partial<PresenceBody> = {}): PresenceBody 
 /** A user's presence record before the first push unless told otherwise. */
 export function aPresenceRecord(userId: string, fields: Partial<PresenceRecord> = {}): PresenceRecord {
   return { ...freshPresenceRecord(userId), ...fields };
+}
+
+/** A stored calendar as the engine reads it: a mailbox in Berlin with nothing on, unless told otherwise. */
+export function aCalendar(fields: Partial<CalendarFacts> = {}): CalendarFacts {
+  return { appointments: [], outOfOffice: anOutOfOffice(), timeZone: 'W. Europe Standard Time', ...fields };
 }

@@ -20,7 +20,7 @@ import {
  * ingestion endpoint. One start per file: the SDK installs process-wide providers.
  */
 const API_KEY = 'pl-key-4f9a1c2e7b5d';
-const ADMIN_KEY = 'admin-key-88c1e0b2a9f3';
+const ADMIN_KEY = 'admin-key-88c1e0b2a9f3-4d6e8f0a1b3c5d7e';
 const PRIVATE_SUBJECT = 'Salary talk with Ann';
 // A trace context as the Functions host hands it to an invocation.
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';

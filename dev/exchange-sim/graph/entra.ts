@@ -34,6 +34,8 @@ export interface EntraOptions {
   readonly clients: readonly SimClient[];
   readonly tokenLifetimeSeconds?: number;
   readonly now: () => number;
+  /** Roles granted by app role assignments (the simulated service principals), added to the configured ones. */
+  readonly assignedRoles?: (appId: string) => readonly string[];
 }
 
 export type TokenCheck =
@@ -390,7 +392,12 @@ export class Entra {
     if (!this.#keys) throw new Error('Entra not initialised');
     const now = Math.floor(this.#options.now() / 1000);
     const t = this.#options.tenantId;
-    const roles = this.#roles.get(clientId.toLowerCase()) ?? [];
+    const roles = [
+      ...new Set([
+        ...(this.#roles.get(clientId.toLowerCase()) ?? []),
+        ...(this.#options.assignedRoles?.(clientId) ?? []),
+      ]),
+    ];
     const header = segment({ typ: 'JWT', alg: 'RS256', kid: this.#kid });
     const payload = segment({
       aud: resource,

@@ -16,6 +16,7 @@ import {
   startManagedIdentityEndpoint,
 } from './managed-identity.ts';
 import { type DeliveryRecord, type EndpointHealth, Notifier, type NotifierOptions } from './notifier.ts';
+import { ServicePrincipals } from './service-principals.ts';
 import { type LifecycleEvent, type SimSubscription, Subscriptions } from './subscriptions.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface ExchangeSimulator {
   /** NODE_EXTRA_CA_CERTS for child processes. */
   readonly caPath: string;
   readonly mailboxes: Mailboxes;
+  /** The directory's service principals and app role assignments (each client has one). */
+  readonly servicePrincipals: ServicePrincipals;
   /** HTTP round trips by kind (a `$batch` counts once, as 'batch'); all kinds without an argument. */
   requestCount(kind?: RequestKind): number;
   /** Round trips to Graph itself (all kinds but Entra's token and discovery). */
@@ -117,6 +120,8 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     tenantId: options.tenantId,
     clients: options.clients,
     now,
+    // App roles assigned through Graph (an administrator's consent) are in the next token too.
+    assignedRoles: (appId) => servicePrincipals.rolesOf(appId),
     ...(options.tokenLifetimeSeconds === undefined
       ? {}
       : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
@@ -146,6 +151,14 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     capitalizedMailboxSettings: () => capitalized,
   });
   const mounts: { prefix: string; handler: RequestHandler }[] = [];
+  const servicePrincipals = new ServicePrincipals({ origin: () => origin, now });
+  for (const client of options.clients) {
+    servicePrincipals.add({
+      appId: client.clientId,
+      displayName: client.clientId,
+      servicePrincipalType: 'Application',
+    });
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);
@@ -193,6 +206,11 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
           'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
         ),
       );
+      return;
+    }
+    if (servicePrincipals.handles(path)) {
+      const request = { method, path, query: url.searchParams, headers: headerRecord(req), body: body.value };
+      send(res, servicePrincipals.handle({ ...request, appId: bearer.appId, roles: bearer.roles }));
       return;
     }
     const route = api.route(path);
@@ -255,6 +273,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     caPem: ca.caPem,
     caPath: ca.caPath,
     mailboxes,
+    servicePrincipals,
     requestCount: (kind) => faults.roundTrips(kind),
     operationCount: (kind) => faults.operations(kind),
     graphRequestCount: () =>

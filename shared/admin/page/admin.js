@@ -1,5 +1,16 @@
-// The admin page: plain browser JavaScript, no build step. It holds no data until the admin key
-// is given; the key lives in sessionStorage (this tab only) and goes out only as a Bearer header.
+// @ts-check
+// The admin page: plain browser JavaScript, no build step, type-checked (page/tsconfig.json) against
+// the views the admin API answers. It holds no data until the admin key is given; the key lives
+// in sessionStorage (this tab only) and goes out only as a Bearer header.
+/** @typedef {import('../page-catalog.ts').PageCatalog} PageCatalog */
+/** @typedef {import('../page-catalog.ts').PageField} PageField */
+/** @typedef {import('../admin-settings.ts').SettingsView} SettingsView */
+/** @typedef {import('../admin-settings.ts').SettingValue} SettingValue */
+/** @typedef {import('../admin-status.ts').StatusView} StatusView */
+/** @typedef {import('../admin-log-view.ts').LogPage} LogPage */
+/** @typedef {Awaited<ReturnType<typeof import('../admin-health.ts').getHealth>>} HealthView */
+/** @typedef {Awaited<ReturnType<typeof import('../admin-users.ts').listUsers>>} UsersView */
+/** @typedef {NonNullable<Awaited<ReturnType<typeof import('../admin-users.ts').userAppointments>>>} UserView */
 (() => {
   const KEY = 'phonelink-admin-key';
   // Each users refresh reads every integrated user's stored calendar (storage transactions):
@@ -8,55 +19,62 @@
   const STATUS_POLL_MS = 5000;
   const USERS_POLL_MS = 10_000;
   const HEALTH_POLL_MS = 60_000;
-  const $ = (id) => document.getElementById(id);
+  /**
+   * The element with this id, of this type (the page's HTML is fixed: a missing one is a bug).
+   * @template {HTMLElement} T
+   * @param {string} id
+   * @param {new () => T} type
+   * @returns {T}
+   */
+  const byId = (id, type) => {
+    const node = document.getElementById(id);
+    if (!(node instanceof type)) throw new Error(`the page has no ${type.name} #${id}`);
+    return node;
+  };
+  /** @param {string} id */
+  const $ = (id) => byId(id, HTMLElement);
+  /** @param {string} id */
+  const input = (id) => byId(id, HTMLInputElement);
+  /** @param {string} id */
+  const table = (id) => {
+    const body = byId(id, HTMLTableElement).tBodies[0];
+    if (body === undefined) throw new Error(`#${id} has no body`);
+    return body;
+  };
   // The page is /api/admin: the API is beside it, also behind a proxy that adds a path prefix.
   const BASE = location.pathname.replace(/admin\/?$/, '');
+  /** @type {string | null} */
   let logCursor = null;
+  /** @type {string | null} */
   let selectedUser = null;
-  let settingsView = null;
+  /** @type {SettingsView} */
+  let settingsView = {};
+  /** @type {ReturnType<typeof setInterval>[]} */
   let timers = [];
 
-  const SETTINGS_FORM = [
-    ['General', ['CALENDAR_SOURCE', 'CALLBACK_URL']],
-    [
-      'Microsoft Graph (Exchange Online)',
-      [
-        'GRAPH_TENANT_ID',
-        'GRAPH_CLIENT_ID',
-        'GRAPH_CLIENT_SECRET',
-        'GRAPH_CLIENT_CERTIFICATE_PATH',
-        'GRAPH_BASE_URL',
-        'GRAPH_AUTHORITY_HOST',
-      ],
-    ],
-    ['EWS (Exchange Server)', ['EWS_SERVER', 'EWS_URL', 'EWS_USERNAME', 'EWS_PASSWORD', 'EWS_AUTH']],
-    ['PHONE-LiNK', ['PHONELINK_URL', 'PHONELINK_API_KEY', 'PHONELINK_WEBHOOK_SECRET']],
-    ['Scan and policy', ['SCAN_SCHEDULE', 'SCAN_WINDOW_DAYS', 'TENTATIVE_AS', 'SHARE_SUBJECTS']],
-    [
-      'Deployment (read only)',
-      ['AzureWebJobsStorage', 'ADMIN_API_KEY', 'APPLICATIONINSIGHTS_CONNECTION_STRING'],
-    ],
-  ];
-  // The choices and the read-only names, from the server's catalog of settings (one list, not two).
-  const { choices: CHOICES, readOnly: READ_ONLY } = JSON.parse(
-    document.getElementById('settings-catalog').textContent,
-  );
+  // The form's groups, labels, choices and read-only names: the server's settings table (one list, not two).
+  /** @type {PageCatalog} */
+  const CATALOG = JSON.parse($('settings-catalog').textContent ?? '{"groups":[]}');
+  const FIELDS = new Map(CATALOG.groups.flatMap((g) => g.fields.map((f) => [f.name, f])));
 
   class Unauthorized extends Error {}
 
+  /**
+   * One call of the admin API; its answer as the route's view type says.
+   * @param {string} path
+   * @param {{ method?: string, body?: string }} [init]
+   * @returns {Promise<unknown>}
+   */
   async function api(path, init = {}) {
     const key = sessionStorage.getItem(KEY);
     if (key === null) throw new Unauthorized();
     const response = await fetch(`${BASE}${path}`, {
       ...init,
-      headers: {
-        ...(init.headers || {}),
-        authorization: `Bearer ${key}`,
-        'content-type': 'application/json',
-      },
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       cache: 'no-store',
     });
     if (response.status === 401) throw new Unauthorized();
+    /** @type {{ problems?: { name: string, problem: string }[], message?: string } | null} */
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       const detail = body?.problems
@@ -66,40 +84,73 @@
     }
     return body;
   }
+  // The answers of the routes, typed by the server's own view types.
+  const getStatus = async () => /** @type {StatusView} */ (await api('status'));
+  const getHealth = async () => /** @type {HealthView} */ (await api('health'));
+  const getUsers = async () => /** @type {UsersView} */ (await api('users'));
+  /** @param {string} id */
+  const getUser = async (id) =>
+    /** @type {UserView} */ (await api(`users/${encodeURIComponent(id)}/appointments`));
+  /** @param {string | null} after */
+  const getLog = async (after) =>
+    /** @type {LogPage} */ (await api(`log${after ? `?after=${encodeURIComponent(after)}` : ''}`));
+  /** @param {Record<string, SettingValue> | null} changes */
+  const settings = async (changes = null) =>
+    /** @type {SettingsView} */ (
+      await api('settings', changes === null ? {} : { method: 'PUT', body: JSON.stringify(changes) })
+    );
 
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {Record<string, unknown>} [attrs]
+   * @param {...(Node | string | null | undefined)} children
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs)) {
-      if (name === 'class') node.className = value;
-      else if (name.startsWith('data-')) node.setAttribute(name, value);
-      else node[name] = value;
+      if (name === 'class') node.className = String(value);
+      else if (name.startsWith('data-')) node.setAttribute(name, String(value));
+      else Reflect.set(node, name, value);
     }
     for (const child of children) node.append(child ?? '');
     return node;
   };
   // The API speaks UTC; people read their own clock.
+  /** @param {string} text */
   const localTimes = (text) =>
     text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, (iso) => new Date(iso).toLocaleString());
+  /** @param {string | null | undefined} iso */
   const time = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+  /** @param {string | null | undefined} iso */
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+  /** @param {string | null | undefined} availability */
   const badge = (availability) =>
     availability
       ? el('span', { class: `avail ${availability}` }, availability)
       : el('span', { class: 'muted' }, 'unknown');
+  /**
+   * @param {HTMLElement} dl
+   * @param {[string, string | null | undefined][]} pairs
+   */
   const facts = (dl, pairs) => {
     dl.replaceChildren(...pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v ?? '—')]));
   };
 
+  /** @param {string} message */
   function askForKey(message) {
     for (const t of timers) clearInterval(t);
     timers = [];
     $('main').hidden = true;
     $('sign-out').hidden = true;
-    $('key-error').textContent = message || '';
-    $('key-input').value = '';
-    if (!$('key-dialog').open) $('key-dialog').showModal();
+    $('key-error').textContent = message;
+    input('key-input').value = '';
+    const dialog = byId('key-dialog', HTMLDialogElement);
+    if (!dialog.open) dialog.showModal();
   }
 
+  /** @param {() => Promise<void>} work */
   async function guarded(work) {
     try {
       await work();
@@ -108,29 +159,30 @@
         sessionStorage.removeItem(KEY);
         askForKey('That key was not accepted.');
       } else {
-        $('control-message').textContent = String(error.message || error);
+        $('control-message').textContent = error instanceof Error ? error.message : String(error);
       }
     }
   }
 
   async function refreshStatus() {
-    const status = await api('status');
+    const status = await getStatus();
     const pill = $('status');
     pill.textContent = status.status;
     pill.className = `pill ${status.status}`;
     $('status-cause').textContent = status.cause || '';
-    $('activate').checked = status.integrationEnabled;
-    $('force-now').disabled = !status.integrationEnabled;
+    input('activate').checked = status.integrationEnabled;
+    byId('force-now', HTMLButtonElement).disabled = !status.integrationEnabled;
     facts($('status-details'), [
       ['Exchange', `${status.source === 'graph' ? 'Microsoft Graph' : 'EWS'}${part(status.exchange)}`],
       ['PHONE-LiNK', part(status.phonelink).replace(/^ · /, '') || 'no call yet'],
       ['Checked', time(status.checkedAt)],
     ]);
   }
+  /** @param {StatusView['exchange']} p */
   const part = (p) => (p.ok === null ? '' : p.ok ? ` · working (${time(p.at)})` : ` · failing: ${p.cause}`);
 
   async function refreshHealth() {
-    const health = await api('health');
+    const health = await getHealth();
     $('health-summary').textContent =
       `${health.users.integrated} integrated users · ${health.calendars.read} calendars read · ` +
       `${health.subscriptions.total} subscriptions` +
@@ -141,7 +193,7 @@
   }
 
   async function refreshUsers() {
-    const data = await api('users');
+    const data = await getUsers();
     const rows = data.users.map((u) => {
       const row = el(
         'tr',
@@ -162,16 +214,17 @@
       row.addEventListener('click', () => guarded(() => openUser(u.id)));
       return row;
     });
-    $('users').tBodies[0].replaceChildren(...rows);
+    table('users').replaceChildren(...rows);
     $('skipped').textContent = data.skipped.length
       ? `Not integrated: ${data.skipped.map((s) => `${s.name} (${s.reason || 'not ticked'})`).join(', ')}`
       : '';
     if (selectedUser !== null) await openUser(selectedUser);
   }
 
+  /** @param {string} id */
   async function openUser(id) {
     selectedUser = id;
-    const u = await api(`users/${encodeURIComponent(id)}/appointments`);
+    const u = await getUser(id);
     $('advanced').hidden = false;
     $('advanced-name').textContent = `${u.name} <${u.email || 'no email'}>`;
     $('advanced-why').replaceChildren(badge(u.availability), ' ', localTimes(u.why.text));
@@ -194,7 +247,7 @@
       ],
       ['Read error', u.calendarError],
     ]);
-    $('appointments').tBodies[0].replaceChildren(
+    table('appointments').replaceChildren(
       ...u.appointments.map((a) =>
         el(
           'tr',
@@ -208,11 +261,11 @@
       ),
     );
     if (u.appointments.length === 0) {
-      $('appointments').tBodies[0].append(
+      table('appointments').append(
         el('tr', {}, el('td', { colSpan: 5, class: 'muted' }, 'No appointments in the window.')),
       );
     }
-    $('transitions').tBodies[0].replaceChildren(
+    table('transitions').replaceChildren(
       ...u.transitions.map((t) =>
         el(
           'tr',
@@ -229,7 +282,7 @@
 
   async function pollLog() {
     for (;;) {
-      const page = await api(`log${logCursor ? `?after=${encodeURIComponent(logCursor)}` : ''}`);
+      const page = await getLog(logCursor);
       const log = $('log');
       const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
       for (const entry of page.entries) {
@@ -241,11 +294,17 @@
     }
   }
 
+  /** @param {SettingsView} view */
   function renderSettings(view) {
     settingsView = view;
     const form = $('settings');
-    const groups = SETTINGS_FORM.map(([legend, names]) =>
-      el('fieldset', {}, el('legend', {}, legend), ...names.map((name) => field(name, view[name]))),
+    const groups = CATALOG.groups.map((group) =>
+      el(
+        'fieldset',
+        {},
+        el('legend', {}, group.legend),
+        ...group.fields.map((f) => field(f, view[f.name] ?? null)),
+      ),
     );
     form.replaceChildren(
       ...groups,
@@ -254,48 +313,59 @@
     );
   }
 
-  function field(name, value) {
-    let input;
-    const secret = value !== null && typeof value === 'object';
-    if (secret) {
-      const readOnly = READ_ONLY.includes(name);
-      input = el('input', {
+  /**
+   * @param {PageField} f
+   * @param {SettingValue} value
+   */
+  function field(f, value) {
+    const { name } = f;
+    const title = el('span', { class: 'setting-label' }, f.label, ' ', el('code', {}, name));
+    if (f.input === 'secret') {
+      const set = typeof value === 'object' && value !== null && value.set;
+      const secret = el('input', {
         type: 'password',
         name,
-        placeholder: value.set ? (readOnly ? 'set' : 'set (type to replace)') : 'not set',
+        placeholder: set ? (f.readOnly ? 'set' : 'set (type to replace)') : 'not set',
         autocomplete: 'new-password',
+        disabled: f.readOnly,
       });
-      input.disabled = readOnly;
-      const state = el('span', { class: 'secret-state', 'data-secret': name }, value.set ? 'set' : 'not set');
-      return el('label', {}, name, el('span', {}, input, ' ', state));
+      const state = el('span', { class: 'secret-state', 'data-secret': name }, set ? 'set' : 'not set');
+      return el('label', {}, title, el('span', {}, secret, ' ', state));
     }
-    if (typeof value === 'boolean') input = el('input', { type: 'checkbox', name, checked: value });
-    else if (CHOICES[name])
-      input = el(
+    /** @type {HTMLElement} */
+    let control;
+    if (f.input === 'boolean') control = el('input', { type: 'checkbox', name, checked: value === true });
+    else if (f.input === 'choice')
+      control = el(
         'select',
-        { name },
-        ...CHOICES[name].map((c) => el('option', { value: c, selected: c === value }, c)),
+        { name, disabled: f.readOnly },
+        ...f.options.map((c) => el('option', { value: c, selected: c === value }, c)),
       );
-    else if (typeof value === 'number') input = el('input', { type: 'number', name, value: String(value) });
-    else input = el('input', { type: 'text', name, value: value ?? '' });
-    return el('label', {}, name, input);
+    else if (f.input === 'integer')
+      control = el('input', { type: 'number', name, value: String(value ?? '') });
+    else control = el('input', { type: 'text', name, value: typeof value === 'string' ? value : '' });
+    if (f.readOnly) Reflect.set(control, 'disabled', true);
+    return el('label', {}, title, control);
   }
 
+  /** @param {SubmitEvent} event */
   async function saveSettings(event) {
     event.preventDefault();
+    /** @type {Record<string, SettingValue>} */
     const changes = {};
-    for (const input of $('settings').querySelectorAll('[name]')) {
-      const name = input.name;
+    for (const control of $('settings').querySelectorAll('input[name], select[name]')) {
+      if (!(control instanceof HTMLInputElement || control instanceof HTMLSelectElement)) continue;
+      const name = control.name;
       const before = settingsView[name];
-      if (READ_ONLY.includes(name)) continue;
-      if (input.type === 'password') {
-        if (input.value !== '') changes[name] = input.value;
-      } else if (input.type === 'checkbox') {
-        if (input.checked !== before) changes[name] = input.checked;
-      } else if (input.type === 'number') {
-        if (Number(input.value) !== before) changes[name] = Number(input.value);
-      } else if (input.value !== (before ?? '')) {
-        changes[name] = input.value === '' ? null : input.value;
+      if (FIELDS.get(name)?.readOnly !== false) continue;
+      if (control instanceof HTMLInputElement && control.type === 'password') {
+        if (control.value !== '') changes[name] = control.value;
+      } else if (control instanceof HTMLInputElement && control.type === 'checkbox') {
+        if (control.checked !== before) changes[name] = control.checked;
+      } else if (control instanceof HTMLInputElement && control.type === 'number') {
+        if (Number(control.value) !== before) changes[name] = Number(control.value);
+      } else if (control.value !== (before ?? '')) {
+        changes[name] = control.value === '' ? null : control.value;
       }
     }
     const message = $('settings-message');
@@ -304,22 +374,26 @@
       return;
     }
     try {
-      renderSettings(await api('settings', { method: 'PUT', body: JSON.stringify(changes) }));
+      renderSettings(await settings(changes));
       $('settings-message').textContent = ` Saved: ${Object.keys(changes).join(', ')}`;
       await refreshStatus();
     } catch (error) {
       if (error instanceof Unauthorized) throw error;
-      message.textContent = ` Not saved: ${error.message}`;
+      message.textContent = ` Not saved: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 
   async function start() {
-    $('key-dialog').close();
+    byId('key-dialog', HTMLDialogElement).close();
     $('main').hidden = false;
     $('sign-out').hidden = false;
     await refreshStatus();
-    renderSettings(await api('settings'));
+    renderSettings(await settings());
     await Promise.all([refreshUsers(), refreshHealth(), pollLog()]);
+    /**
+     * @param {number} ms
+     * @param {() => Promise<void>} work
+     */
     const every = (ms, work) => timers.push(setInterval(() => document.hidden || guarded(work), ms));
     every(LOG_POLL_MS, pollLog);
     every(STATUS_POLL_MS, refreshStatus);
@@ -329,7 +403,7 @@
 
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    sessionStorage.setItem(KEY, $('key-input').value.trim());
+    sessionStorage.setItem(KEY, input('key-input').value.trim());
     guarded(start);
   });
   $('sign-out').addEventListener('click', () => {
@@ -343,14 +417,10 @@
       await pollLog();
     }),
   );
-  $('activate').addEventListener('change', (event) =>
+  input('activate').addEventListener('change', (event) =>
     guarded(async () => {
-      renderSettings(
-        await api('settings', {
-          method: 'PUT',
-          body: JSON.stringify({ INTEGRATION_ENABLED: event.target.checked }),
-        }),
-      );
+      const checked = event.target instanceof HTMLInputElement && event.target.checked;
+      renderSettings(await settings({ INTEGRATION_ENABLED: checked }));
       await refreshStatus();
       await pollLog();
     }),
@@ -359,7 +429,7 @@
     selectedUser = null;
     $('advanced').hidden = true;
   });
-  $('settings').addEventListener('submit', (event) => guarded(() => saveSettings(event)));
+  byId('settings', HTMLFormElement).addEventListener('submit', (event) => guarded(() => saveSettings(event)));
 
   if (sessionStorage.getItem(KEY) === null) askForKey('');
   else guarded(start);

@@ -36,6 +36,12 @@ export interface GraphSourceOptions {
   readonly now?: () => number;
   /** A new subscription's clientState for a user; by default random (the webhook then looks it up). */
   readonly clientState?: (userId: string) => Promise<string>;
+  /**
+   * Whether a subscription's clientState may serve it until the new expiry; by default always.
+   * Graph cannot change a clientState (an update takes only expirationDateTime and
+   * notificationUrl), so a subscription whose state would expire first is created anew instead.
+   */
+  readonly renewable?: (clientState: string | null, expiresAt: number) => boolean;
 }
 
 /** Exchange Online through Microsoft Graph (SPEC §1), batched 20 requests per $batch. */
@@ -46,6 +52,7 @@ export class GraphCalendarSource implements CalendarSource {
   readonly #callbackUrl: URL | null;
   readonly #now: () => number;
   readonly #clientState: (userId: string) => Promise<string>;
+  readonly #renewable: (clientState: string | null, expiresAt: number) => boolean;
 
   constructor(connection: GraphConnection, options: GraphSourceOptions) {
     this.#connection = connection;
@@ -53,6 +60,7 @@ export class GraphCalendarSource implements CalendarSource {
     this.#callbackUrl = options.callbackUrl;
     this.#now = options.now ?? Date.now;
     this.#clientState = options.clientState ?? (() => Promise.resolve(newClientState()));
+    this.#renewable = options.renewable ?? (() => true);
   }
 
   /** $batch round trips so far (the bench's "round trips per user"). */
@@ -218,10 +226,16 @@ export class GraphCalendarSource implements CalendarSource {
     const expiresAt = this.#now() + SUBSCRIPTION_LIFETIME_MS;
     const renewals: (SubscribeRequest & { existing: CalendarSubscription })[] = [];
     const creations: SubscribeRequest[] = [];
+    /** Live subscriptions a new one replaces (their clientState would expire first): deleted once it exists. */
+    const replaced: CalendarSubscription[] = [];
     for (const request of requests) {
       const existing = request.existing;
-      if (existing !== null && existing.source === 'graph') renewals.push({ ...request, existing });
-      else creations.push(request);
+      if (existing === null || existing.source !== 'graph') creations.push(request);
+      else if (this.#renewable(existing.clientState, expiresAt)) renewals.push({ ...request, existing });
+      else {
+        creations.push(request);
+        replaced.push(existing);
+      }
     }
     if (renewals.length > 0) {
       const answers = await this.#batcher.run(
@@ -287,7 +301,23 @@ export class GraphCalendarSource implements CalendarSource {
         );
       }
     }
+    await this.#deleteReplaced(replaced.filter((old) => results.get(old.userId)?.ok === true));
     return results;
+  }
+
+  /** The old one of a recreated subscription; one left behind only notifies twice until it expires. */
+  async #deleteReplaced(subscriptions: readonly CalendarSubscription[]): Promise<void> {
+    if (subscriptions.length === 0) return;
+    await this.#batcher
+      .run(
+        subscriptions.map((subscription) => ({
+          id: subscription.userId,
+          method: 'DELETE',
+          url: `/subscriptions/${encodeURIComponent(subscription.id)}`,
+          mailbox: `subscription:${subscription.id}`,
+        })),
+      )
+      .catch(() => undefined);
   }
 
   async unsubscribe(subscription: CalendarSubscription): Promise<void> {

@@ -72,8 +72,8 @@ export const TENANT_ID = '5f0c7d1e-3a41-4b7e-9d2c-0a1b2c3d4e5f';
 const CLIENT_ID = 'a2c4e6f8-1b3d-4f5a-8c7e-9d0f1a2b3c4d';
 const CLIENT_SECRET = 'graph-world-client-secret';
 const PHONELINK_KEY = 'graph-world-phonelink-key';
-const WEBHOOK_SECRET = 'graph-world-webhook-secret';
-const ADMIN_KEY = 'graph-world-admin-key';
+const WEBHOOK_SECRET = 'graph-world-webhook-secret-0123456789';
+const ADMIN_KEY = 'graph-world-admin-key-0123456789abcdef';
 
 /** The entry points a world serves: the pipeline, and each source's own (loaded one by one, so a half-written file elsewhere cannot stop these tests). */
 const COMMON_FUNCTIONS = [

@@ -16,7 +16,7 @@ import { createStorageClients } from '../../../shared/storage/storage-clients.ts
 import { storeReadCalendar } from './stored-calendar.ts';
 
 export const LIVE_API_KEY = 'live-api-key';
-export const LIVE_WEBHOOK_SECRET = 'live-webhook-secret';
+export const LIVE_WEBHOOK_SECRET = 'live-webhook-secret-0123456789abcdef';
 const HOST_SCRIPT = join(import.meta.dirname, 'host-process.ts');
 
 export interface HostProcess {

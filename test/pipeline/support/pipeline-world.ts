@@ -4,26 +4,22 @@ import {
   type SimUser,
   startPhonelinkSimulator,
 } from '../../../dev/phonelink-sim/phonelink-simulator.ts';
-import { Secret } from '../../../shared/config/secret.ts';
-import { createPhonelinkClient } from '../../../shared/phonelink/phonelink-client.ts';
-import { PhonelinkHealth } from '../../../shared/phonelink/phonelink-health.ts';
+import { createServices, type Services } from '../../../shared/app/services.ts';
+import { wireOverride, wireRecalculation } from '../../../shared/app/wire-presence.ts';
+import { wireDirectorySync } from '../../../shared/app/wire-sync.ts';
+import { loadSettings } from '../../../shared/config/load-settings.ts';
+import type { AdminLog } from '../../../shared/log/admin-log.ts';
+import type { DirectorySyncDeps } from '../../../shared/phonelink/directory-sync.ts';
 import type { Instant } from '../../../shared/presence/model.ts';
+import type { OverrideDeps } from '../../../shared/presence-sync/override-http.ts';
 import type { RecalculatePresenceDeps } from '../../../shared/presence-sync/recalculate-presence.ts';
-import type { SetOverrideDeps } from '../../../shared/presence-sync/set-override.ts';
 import type { QUEUES, WorkQueues } from '../../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../../shared/queues/storage-work-queues.ts';
 import { createStorageClients } from '../../../shared/storage/storage-clients.ts';
 import type { HealthStore } from '../../../shared/storage/stores.ts';
-import { Table } from '../../../shared/storage/table.ts';
-import { TableAdminLog } from '../../../shared/storage/table-admin-log.ts';
-import { TableCalendarStore } from '../../../shared/storage/table-calendar-store.ts';
-import { createTableHealthStore } from '../../../shared/storage/table-health-store.ts';
-import { TablePresenceStore } from '../../../shared/storage/table-presence-store.ts';
-import { TableUserStore } from '../../../shared/storage/table-user-store.ts';
-import { aPolicy } from '../../support/builders.ts';
 
 export const API_KEY = 'pipeline-api-key';
-export const WEBHOOK_SECRET = 'pipeline-webhook-secret';
+export const WEBHOOK_SECRET = 'pipeline-webhook-secret-0123456789ab';
 
 export interface SentMessage {
   readonly queue: string;
@@ -47,22 +43,26 @@ class RememberingQueues implements WorkQueues {
 }
 
 /**
- * The presence pipeline's use cases over real parts: Azurite tables and queues, the PHONE-LiNK
- * simulator, and a clock the test sets. No functions host: the test hands messages to the use case.
+ * The presence pipeline's use cases over real parts, built by the production composition
+ * (shared/app/) from SPEC §7 settings: Azurite tables and queues, the PHONE-LiNK simulator. Only
+ * the clock (set by the test) and the queues (remembered) are replaced. No functions host: the
+ * test hands messages to the use case.
  */
 export interface PipelineWorld {
   readonly azurite: RunningAzurite;
   readonly sim: PhonelinkSimulator;
+  readonly services: Services;
   readonly queues: RememberingQueues;
   readonly storageQueues: StorageWorkQueues;
-  readonly log: TableAdminLog;
+  readonly log: AdminLog;
   readonly healthStore: HealthStore;
   readonly deps: RecalculatePresenceDeps;
-  readonly overrideDeps: SetOverrideDeps & { readonly webhookSecret: Secret };
+  readonly overrideDeps: OverrideDeps;
+  readonly directorySync: DirectorySyncDeps;
   /** Sets the clock the use cases read. */
   setNow(instant: Instant): void;
-  /** The "Activate" box the worker reads. */
-  setIntegrationEnabled(enabled: boolean): void;
+  /** Ticks or unticks "Activate" where the admin API writes it. */
+  setIntegrationEnabled(enabled: boolean): Promise<void>;
   logLines(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -70,54 +70,44 @@ export interface PipelineWorld {
 export async function startPipelineWorld(users: readonly SimUser[]): Promise<PipelineWorld> {
   const azurite = await startAzurite();
   const sim = await startPhonelinkSimulator({ apiKey: API_KEY, users });
-  const clients = createStorageClients({
-    kind: 'connectionString',
-    connectionString: new Secret(azurite.connectionString),
+  const settings = loadSettings({
+    AzureWebJobsStorage: azurite.connectionString,
+    PHONELINK_URL: sim.url,
+    PHONELINK_API_KEY: API_KEY,
+    PHONELINK_WEBHOOK_SECRET: WEBHOOK_SECRET,
   });
-  const table = (name: string) => new Table(clients.table(name));
-  const storageQueues = new StorageWorkQueues(clients.queueService);
+  const storageQueues = new StorageWorkQueues(createStorageClients(settings.storage).queueService);
   const queues = new RememberingQueues(storageQueues);
-  const log = new TableAdminLog(table('log'));
-  const healthStore = createTableHealthStore(table('health'));
   let now = 0;
-  let integrationEnabled = true;
-  const clock = () => now;
-  const common = {
-    users: new TableUserStore(table('users')),
-    calendars: new TableCalendarStore(table('calendars')),
-    presence: new TablePresenceStore(table('presence')),
+  const services = createServices(settings, {
     queues,
-    log,
-    policy: aPolicy(),
-    now: clock,
-  };
-  const deps: RecalculatePresenceDeps = {
-    ...common,
-    phonelink: createPhonelinkClient({ baseUrl: new URL(sim.url), apiKey: new Secret(API_KEY) }),
-    health: new PhonelinkHealth(healthStore, log),
-    integrationEnabled: () => integrationEnabled,
-    // The fake clock moves on instead of the test waiting.
-    sleep: async (ms) => {
-      now += ms;
+    clock: {
+      now: () => now,
+      // The fake clock moves on instead of the test waiting.
+      sleep: async (ms) => {
+        now += ms;
+      },
     },
-  };
+  });
   return {
     azurite,
     sim,
+    services,
     queues,
     storageQueues,
-    log,
-    healthStore,
-    deps,
-    overrideDeps: { ...common, webhookSecret: new Secret(WEBHOOK_SECRET) },
+    log: services.log,
+    healthStore: services.health,
+    deps: wireRecalculation(services),
+    overrideDeps: wireOverride(services),
+    directorySync: wireDirectorySync(services),
     setNow(instant) {
       now = instant;
     },
-    setIntegrationEnabled(enabled) {
-      integrationEnabled = enabled;
+    async setIntegrationEnabled(enabled) {
+      await services.runtimeSettings.put({ INTEGRATION_ENABLED: enabled });
     },
     async logLines() {
-      return (await log.readAfter(null, 1000)).map((e) => e.line);
+      return (await services.logReader.readAfter(null, 1000)).map((e) => e.line);
     },
     async stop() {
       await sim.stop();

@@ -1,6 +1,15 @@
-import { toIsoSeconds } from '../presence/instant.ts';
-import type { PresenceState } from '../presence/model.ts';
-import type { PresenceBody } from '../storage/stores.ts';
+import { toIsoSeconds } from './instant.ts';
+import type { Availability, Greeting, PresenceState } from './model.ts';
+
+/** The wire body of SPEC §4 without `sequence`. */
+export interface PresenceBody {
+  readonly availability: Availability;
+  readonly greeting: Greeting;
+  readonly until: string | null;
+  readonly note: string | null;
+  readonly absence: { readonly message: string | null; readonly returnsAt: string | null } | null;
+  readonly source: 'calendar' | 'override';
+}
 
 /** The SPEC §4 body (without `sequence`) for a computed state. */
 export function toPresenceBody(state: PresenceState): PresenceBody {
