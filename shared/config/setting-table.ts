@@ -378,7 +378,6 @@ export const SETTING_TABLE = {
     ...text(),
     default: null,
     access: 'deployment-only',
-    page: { group: 'Deployment (read only)', label: 'Managed identity (client ID)' },
     infra: 'derived',
     of: (s) => s.managedIdentityClientId,
   }),
