@@ -50,6 +50,9 @@ param telemetrySamplingRatio string = '1'
 @description('Daily Log Analytics ingestion cap in GB (-1: none).')
 param logDailyCapGb int = 1
 
+@description('E-mail address the alert rules write to (integration offline, updates failing or lost, subscriptions lapsing, credentials near expiry); empty: alerts show in the portal only.')
+param alertEmailAddress string = ''
+
 @description('Let the app write secrets to Key Vault (the admin page stores secrets it is given there).')
 param allowSecretWritesFromApp bool = true
 
@@ -168,6 +171,29 @@ module monitoring 'core/monitoring.bicep' = {
     location: location
     tags: tags
     dailyCapGb: logDailyCapGb
+  }
+}
+
+module alerts 'core/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: 'alert-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    alertEmailAddress: alertEmailAddress
+  }
+}
+
+module workbook 'core/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    name: 'PHONE-LiNK Calendar Presence (${environmentName})'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
   }
 }
 

@@ -16,6 +16,8 @@ export interface SimUser {
   readonly userPrincipalName: string;
   /** The primary SMTP address. */
   readonly mail: string;
+  /** The other SMTP proxy addresses (lower case): Exchange delivers to them, but they are no primary. */
+  readonly aliases: readonly string[];
   /** `SMTP:<mail>` first, then `smtp:<alias>` for each alias, as Exchange keeps them. */
   readonly proxyAddresses: readonly string[];
   readonly displayName: string;
@@ -173,6 +175,7 @@ export class Mailboxes {
       id: input.id ?? randomUUID(),
       userPrincipalName: input.userPrincipalName ?? initialDomainName(email),
       mail: email,
+      aliases,
       proxyAddresses: [`SMTP:${email}`, ...aliases.map((alias) => `smtp:${alias}`)],
       displayName: input.displayName ?? email.split('@')[0] ?? email,
       hasMailbox: input.hasMailbox ?? true,

@@ -16,7 +16,9 @@ export interface TimerScheduler {
 /**
  * Runs timer triggers: NCRONTAB with six fields (seconds first, UTC, as Azure does without
  * WEBSITE_TIME_ZONE), or a TimeSpan `hh:mm:ss` interval; `%NAME%` reads the schedule from a
- * setting. `runOnStartup` runs once at start. A run never overlaps the previous one.
+ * setting. `runOnStartup` runs once at every start, as Azure runs it at every instance start,
+ * wake from idle and scale-out: a function that must run once per deployment decides that
+ * itself (the scan timer keeps its last scan in storage). A run never overlaps the previous one.
  */
 export function startTimers(options: {
   readonly functions: readonly TimerFunction[];

@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
 import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
+import { getTelemetry } from '../telemetry/telemetry.ts';
 import type { AdminDeps } from './admin-deps.ts';
 import { missingSettings } from './admin-status.ts';
 import { isLoopback } from './credential-destinations.ts';
@@ -16,6 +17,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Graph event subscriptions live at most 7 days and are renewed well before; half a day left means renewal is failing. */
 const SUBSCRIPTION_WARN_MS = 12 * HOUR;
+/** EWS subscriptions live a day and are re-subscribed with 3 hours left (calendar/ews/ews-liveness.ts): 2 left means renewal is failing. */
+const EWS_SUBSCRIPTION_WARN_MS = 2 * HOUR;
+
+function warnBefore(subscription: { readonly source: 'graph' | 'ews' }): number {
+  return subscription.source === 'ews' ? EWS_SUBSCRIPTION_WARN_MS : SUBSCRIPTION_WARN_MS;
+}
 const CREDENTIAL_WARN_MS = 30 * DAY;
 /** Entra ID client secrets last at most 24 months; say so well before. */
 const SECRET_AGE_WARN_MS = 540 * DAY;
@@ -125,7 +132,7 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
           userId: user.id,
         });
       }
-    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < SUBSCRIPTION_WARN_MS) {
+    } else if (subscription.expiresAt !== null && subscription.expiresAt - now < warnBefore(subscription)) {
       expiringSoon += 1;
       const expired = subscription.expiresAt <= now;
       warnings.push({
@@ -226,6 +233,7 @@ async function credentialWarnings(
       if (block === undefined) throw new AppError('config.invalid', 'no certificate in the file');
       const validTo = Date.parse(new X509Certificate(block).validTo);
       certificateExpiresAt = toIsoSeconds(validTo);
+      getTelemetry().credentialExpires('graph-client-certificate', validTo - now);
       if (validTo - now < CREDENTIAL_WARN_MS) {
         warnings.push({
           severity: validTo <= now ? 'error' : 'warning',
@@ -243,6 +251,8 @@ async function credentialWarnings(
   }
   const secret = secretInfo.get('GRAPH_CLIENT_SECRET');
   if (settings.calendarSource === 'graph' && secret !== undefined) {
+    if (secret.expiresAt !== null)
+      getTelemetry().credentialExpires('graph-client-secret', secret.expiresAt - now);
     if (secret.expiresAt !== null && secret.expiresAt - now < CREDENTIAL_WARN_MS) {
       warnings.push({
         severity: secret.expiresAt <= now ? 'error' : 'warning',

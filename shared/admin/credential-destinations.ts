@@ -1,5 +1,5 @@
-import type { SettingName, WritableSecretName } from '../config/setting-table.ts';
-import { settingRow } from '../config/setting-table.ts';
+import { basicAuthProblem } from '../config/load-settings.ts';
+import { type SettingName, settingRow, type WritableSecretName } from '../config/setting-table.ts';
 import type { Settings } from '../config/settings.ts';
 
 /**
@@ -61,7 +61,7 @@ export function isLoopback(url: URL): boolean {
   return LOOPBACK.test(url.hostname);
 }
 
-/** Parts of `to(after)` that send something to a place `to(before)` did not. */
+/** Whether `after` sends the credential somewhere `before` did not. */
 function moved(destination: Destination, before: Settings, after: Settings): boolean {
   const was = destination.to(before);
   return destination.to(after).some((part, i) => part !== null && part !== was[i]);
@@ -89,17 +89,8 @@ export function destinationProblems(
     }
   }
   const touchesEws = EWS_PLACE.some((n) => write.plain.has(n));
-  if (
-    touchesEws &&
-    after.ews.auth === 'basic' &&
-    after.ews.url !== null &&
-    after.ews.url.protocol !== 'https:'
-  ) {
-    problems.push({
-      name: 'EWS_AUTH',
-      problem: 'basic sends the password readable: only over an https:// EWS URL',
-    });
-  }
+  const basic = basicAuthProblem(after);
+  if (touchesEws && basic !== null) problems.push({ name: 'EWS_AUTH', problem: basic });
   for (const [credential, destination] of Object.entries(DESTINATIONS) as [
     WritableSecretName,
     Destination | null,

@@ -14,6 +14,7 @@ import { createStorageClients, type StorageClients } from '../storage/storage-cl
 import type {
   CalendarStore,
   HealthStore,
+  LastScanStore,
   PresenceStore,
   RuntimeSettingsStore,
   SubscriptionStore,
@@ -24,6 +25,7 @@ import { TableAdminLog } from '../storage/table-admin-log.ts';
 import { TableCalendarStore } from '../storage/table-calendar-store.ts';
 import { tableClientStateKey } from '../storage/table-client-state-key.ts';
 import { createTableHealthStore } from '../storage/table-health-store.ts';
+import { TableLastScanStore } from '../storage/table-last-scan.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
@@ -47,6 +49,8 @@ export interface Services {
   readonly presence: PresenceStore;
   readonly subscriptions: SubscriptionStore;
   readonly runtimeSettings: RuntimeSettingsStore;
+  /** When the deployment last scanned: one start-up scan per deployment, not per instance. */
+  readonly lastScan: LastScanStore;
   readonly queues: WorkQueues;
   /** The host's `<queue>-poison` queues, which the hourly maintenance re-runs. */
   readonly poisonQueues: PoisonQueues;
@@ -101,6 +105,7 @@ const FACTORIES: Factories = {
   presence: (c) => new TablePresenceStore(table(c, TABLES.presence)),
   subscriptions: (c) => new TableSubscriptionStore(table(c, TABLES.subscriptions)),
   runtimeSettings: (c) => new TableRuntimeSettingsStore(table(c, TABLES.runtimeSettings)),
+  lastScan: (c) => new TableLastScanStore(table(c, TABLES.runtimeSettings)),
   queues: (c) => new StorageWorkQueues(c.storage.queueService),
   poisonQueues: (c) => new StorageWorkQueues(c.storage.queueService),
   // One object writes and reads the log.
@@ -112,6 +117,7 @@ const FACTORIES: Factories = {
     createCalendarSource(c.settings, {
       clientState: (userId) => c.services.clientStates.mint(userId),
       renewable: coversSubscriptionUntil,
+      log: c.services.log,
     }),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),

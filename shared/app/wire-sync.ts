@@ -3,6 +3,7 @@ import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
 import type { ScanDeps } from '../sync/scan.ts';
+import type { ScanTimerDeps } from '../sync/scan-timer.ts';
 import { integrationEnabled } from './integration-enabled.ts';
 import type { Services } from './services.ts';
 import { wireRecalculation } from './wire-presence.ts';
@@ -67,6 +68,16 @@ export function wireMaintenance(services: Services): MaintenanceDeps {
     log: services.log,
     policy: services.settings.policy,
     integrationEnabled: () => integrationEnabled(services),
+    now: services.clock.now,
+  };
+}
+
+export function wireScanTimer(services: Services): ScanTimerDeps {
+  return {
+    lastScan: services.lastScan,
+    queues: services.queues,
+    log: services.log,
+    schedule: services.settings.scanSchedule,
     now: services.clock.now,
   };
 }

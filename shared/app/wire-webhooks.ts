@@ -27,7 +27,6 @@ export function wireEwsWebhook(services: Services): EwsWebhook {
   let webhook = ewsWebhooks.get(services);
   if (webhook === undefined) {
     webhook = new EwsWebhook({
-      subscriptions: services.subscriptions,
       known: services.subscriptionCache,
       sync: new CalendarSyncRequests(services.queues),
       log: services.log,

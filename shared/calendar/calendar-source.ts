@@ -87,12 +87,12 @@ export interface CalendarSubscription {
   readonly userId: string;
   readonly source: 'graph' | 'ews';
   /**
-   * Graph: when Exchange drops it unless renewed. EWS push (kept alive by status pings): the
-   * liveness deadline, two status periods after the last notification; past it, presumed gone.
+   * Graph: when Exchange drops it unless renewed. EWS push: when it is re-subscribed from its
+   * watermark at the latest, 24 hours after Exchange answered the Subscribe (ews-liveness.ts).
    */
   readonly expiresAt: Instant | null;
   /** Graph: the random secret Graph echoes in each notification. */
   readonly clientState: string | null;
-  /** EWS: the last watermark seen, to resume after an outage. */
+  /** EWS: the watermark to resume from: Subscribe's, or that of the last event whose read succeeded. */
   readonly watermark: string | null;
 }

@@ -1,4 +1,5 @@
 import type { Settings } from '../config/settings.ts';
+import type { AdminLog } from '../log/admin-log.ts';
 import type { CalendarSource } from './calendar-source.ts';
 import { createEwsCalendarSource } from './ews/create-ews-source.ts';
 import { GraphCalendarSource, type GraphSourceOptions } from './graph/graph-calendar-source.ts';
@@ -7,7 +8,7 @@ import { createGraphConnection } from './graph/graph-client.ts';
 /** The one place that knows which Exchange adapter CALENDAR_SOURCE selects. */
 export function createCalendarSource(
   settings: Settings,
-  options: Pick<GraphSourceOptions, 'clientState' | 'renewable'> = {},
+  options: Pick<GraphSourceOptions, 'clientState' | 'renewable'> & { readonly log?: AdminLog } = {},
 ): CalendarSource {
   switch (settings.calendarSource) {
     case 'graph':
@@ -20,6 +21,6 @@ export function createCalendarSource(
         },
       );
     case 'ews':
-      return createEwsCalendarSource(settings);
+      return createEwsCalendarSource(settings, options.log === undefined ? {} : { log: options.log });
   }
 }

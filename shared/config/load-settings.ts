@@ -130,8 +130,18 @@ export function parseSettings(
   // Every name was read above, each as its row's parser makes it.
   const parsed = values as SettingValues;
   const settings = assembleSettings(parsed, readStorage(parsed, raw, problems));
+  const basic = basicAuthProblem(settings);
+  if (basic !== null) problems.push({ name: 'EWS_AUTH', problem: basic });
   if (problems.length > 0) return fail(problems);
   return ok(deepFreeze(settings));
+}
+
+/** Basic authentication sends the EWS password itself: only over https:, whoever configures it. */
+export function basicAuthProblem(settings: Settings): string | null {
+  const url = settings.ews.url;
+  return settings.ews.auth === 'basic' && url !== null && url.protocol !== 'https:'
+    ? 'basic sends the password readable: only over an https:// EWS URL'
+    : null;
 }
 
 /** The storage connection: a connection string, or the parts of an identity-based one (Azure). */

@@ -2,7 +2,8 @@ import type { Policy } from '../presence/model.ts';
 import type { Secret } from './secret.ts';
 
 /**
- * SPEC §7, parsed once at start-up (see load-settings.ts) into a frozen object.
+ * SPEC §7, parsed once at start-up (see load-settings.ts) into a frozen object, built from the
+ * settings table (setting-table.ts: each row's `of` says where its value is kept here).
  * Secrets are `Secret` so that no log line or JSON can carry them.
  */
 export interface Settings {

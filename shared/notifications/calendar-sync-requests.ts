@@ -1,6 +1,7 @@
 import type { Instant } from '../presence/model.ts';
 import { GroupedSend } from '../queues/grouped-send.ts';
 import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import type { EwsEventWatermark } from './ews-event-watermarks.ts';
 
 /** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
 export const COALESCE_SECONDS = 1;
@@ -21,11 +22,14 @@ export class CalendarSyncRequests {
   /** userId → when the calendar-sync job already queued for them becomes visible. */
   readonly #pending = new Map<string, Instant>();
   readonly #groups: Record<Reason, GroupedSend>;
+  /** userId → the watermark of their latest EWS event, going out with their next job. */
+  readonly #watermarks = new Map<string, EwsEventWatermark>();
 
   constructor(queues: WorkQueues, now: () => Instant = Date.now) {
     this.#queues = queues;
-    const send = (reason: Reason) => (userIds: readonly string[]) =>
-      this.#queues.send(
+    const send = (reason: Reason) => (userIds: readonly string[]) => {
+      const watermarks = this.#takeWatermarks(userIds);
+      return this.#queues.send(
         QUEUES.calendarSync,
         {
           userIds: [...userIds],
@@ -33,9 +37,11 @@ export class CalendarSyncRequests {
           outOfOfficeOnly: false,
           // Every notice of the group arrived before this: a read begun later holds them all.
           notifiedAt: now(),
+          ...(watermarks.length === 0 ? {} : { ewsWatermarks: watermarks }),
         } satisfies CalendarSyncMessage,
         COALESCE_SECONDS,
       );
+    };
     const options = { maxPerMessage: USERS_PER_JOB, maxInFlight: MAX_SENDS_IN_FLIGHT };
     this.#groups = {
       notification: new GroupedSend(send('notification'), options),
@@ -43,20 +49,44 @@ export class CalendarSyncRequests {
     };
   }
 
-  /** False when the queue could not be written (the caller lets the sender retry). */
-  async request(userIds: readonly string[], now: Instant, reason: Reason): Promise<boolean> {
+  /**
+   * False when the queue could not be written (the caller lets the sender retry). `watermark`:
+   * the EWS event's, kept by the job once it has read that user (a user already queued keeps the
+   * older one: a resume then sends a few events again).
+   */
+  async request(
+    userIds: readonly string[],
+    now: Instant,
+    reason: Reason,
+    watermark?: EwsEventWatermark,
+  ): Promise<boolean> {
     const fresh = reason === 'resync' ? userIds : userIds.filter((id) => (this.#pending.get(id) ?? 0) <= now);
     if (fresh.length === 0) return true;
+    if (watermark !== undefined && fresh.includes(watermark.userId)) {
+      this.#watermarks.set(watermark.userId, watermark);
+    }
     const visibleAt = now + COALESCE_SECONDS * 1000;
     for (const id of fresh) this.#pending.set(id, visibleAt);
     try {
       await this.#groups[reason].add(fresh);
     } catch {
-      for (const id of fresh) this.#pending.delete(id);
+      for (const id of fresh) {
+        this.#pending.delete(id);
+        this.#watermarks.delete(id);
+      }
       return false;
     }
     this.#prune(now);
     return true;
+  }
+
+  #takeWatermarks(userIds: readonly string[]): EwsEventWatermark[] {
+    return userIds.flatMap((id) => {
+      const watermark = this.#watermarks.get(id);
+      if (watermark === undefined) return [];
+      this.#watermarks.delete(id);
+      return [watermark];
+    });
   }
 
   #prune(now: Instant): void {

@@ -1,8 +1,6 @@
-import { ewsExpiresAt } from '../calendar/ews/ews-liveness.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import { readBodyText } from '../runtime/request-body.ts';
-import type { SubscriptionStore } from '../storage/stores.ts';
 import type { CalendarSyncRequests } from './calendar-sync-requests.ts';
 import {
   MAX_NOTIFICATION_BYTES,
@@ -13,8 +11,6 @@ import { refuse, refused, type WebhookAnswer, type WebhookRequest } from './grap
 import type { SubscriptionCache } from './subscription-cache.ts';
 
 export interface EwsWebhookDeps {
-  /** Where a subscription's liveness and watermark are written. */
-  readonly subscriptions: Pick<SubscriptionStore, 'put'>;
   /** The subscriptions notices name, shared with the Graph webhook. */
   readonly known: SubscriptionCache;
   readonly sync: CalendarSyncRequests;
@@ -24,19 +20,14 @@ export interface EwsWebhookDeps {
 
 const SOAP = { 'Content-Type': 'text/xml; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
 const UNSUBSCRIBED_LOG_EVERY_MS = 60_000;
-/**
- * Liveness and watermark are written when the deadline moves by this much: every status ping
- * (30 minutes apart), but once for a burst of changes. An older watermark only means a few
- * events sent again on resume, which cost one calendar read.
- */
-const WRITE_EVERY_MS = 10 * 60_000;
 
 /**
  * SPEC §5's EWS push receiver (POST /api/notifications/ews). Exchange waits for the answer
  * before it sends the next notification of a subscription, and the answer is the only way to
- * stop it: OK for a subscription we hold (after its changes are queued and its watermark kept),
- * Unsubscribe for any other. Status pings only refresh the subscription's liveness. Exchange is
- * never called from here.
+ * stop it: OK for a subscription we hold (after its changes are queued), Unsubscribe for any
+ * other. Nothing here proves a subscription alive (calendar/ews/ews-liveness.ts): a status ping
+ * writes nothing, and an event's watermark travels with its calendar-sync job, kept once the
+ * read has succeeded (ews-event-watermarks.ts). Exchange is never called from here.
  */
 export class EwsWebhook {
   readonly #deps: EwsWebhookDeps;
@@ -60,15 +51,11 @@ export class EwsWebhook {
         await this.#noteUnsubscribed(now);
         return soap('Unsubscribe');
       }
-      // Queue first: a watermark is kept only once the changes before it are safe.
-      if (changes > 0 && !(await this.#deps.sync.request([subscription.userId], now, 'notification'))) {
+      if (changes === 0) return soap('OK');
+      const proof =
+        watermark === null ? undefined : { userId: subscription.userId, subscriptionId, watermark };
+      if (!(await this.#deps.sync.request([subscription.userId], now, 'notification', proof))) {
         return refuse(503, 'could not queue the notification, try again');
-      }
-      const expiresAt = ewsExpiresAt(now);
-      if (subscription.expiresAt === null || expiresAt - subscription.expiresAt >= WRITE_EVERY_MS) {
-        const updated = { ...subscription, watermark: watermark ?? subscription.watermark, expiresAt };
-        await this.#deps.subscriptions.put(updated);
-        this.#deps.known.remember(updated);
       }
       return soap('OK');
     } catch {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { CalendarSubscription } from '../calendar/calendar-source.ts';
-import type { ClientStates } from '../calendar/client-states.ts';
+import type { ClientStateCheck, ClientStates } from '../calendar/client-states.ts';
 import { AppError, fail, ok, type Result } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
@@ -135,17 +135,32 @@ export class GraphWebhook {
     lookups: Map<string, Promise<CalendarSubscription | null>>,
     now: Instant,
   ): Promise<string | null> {
-    if (clientState !== null && this.#deps.clientStates !== undefined) {
-      const check = await this.#deps.clientStates.check(clientState, now);
-      if (check.kind === 'signed') return check.userId;
-      // One of ours, but too old: a notice of a subscription that should be gone, or a replay.
-      if (check.kind === 'expired') return this.#ignore(now);
-    }
-    return (await this.#authentic(subscriptionId, clientState, lookups, now))?.userId ?? null;
+    const check = await this.#check(clientState, now);
+    if (check?.kind === 'signed') return check.userId;
+    // One of ours, but too old: a notice of a subscription that should be gone, or a replay.
+    if (check?.kind === 'expired') return this.#ignore(now);
+    return (await this.#stored(subscriptionId, clientState, lookups, now))?.userId ?? null;
   }
 
-  /** The notice's subscription when its clientState matches; no storage read for a notice without one. */
+  /** A lifecycle notice's subscription, when it is authentic: always the stored one, and never under an expired state. */
   async #authentic(
+    subscriptionId: string,
+    clientState: string | null,
+    lookups: Map<string, Promise<CalendarSubscription | null>>,
+    now: Instant,
+  ): Promise<CalendarSubscription | null> {
+    if ((await this.#check(clientState, now))?.kind === 'expired') return this.#ignore(now);
+    return this.#stored(subscriptionId, clientState, lookups, now);
+  }
+
+  #check(clientState: string | null, now: Instant): Promise<ClientStateCheck> | null {
+    return clientState === null || this.#deps.clientStates === undefined
+      ? null
+      : this.#deps.clientStates.check(clientState, now);
+  }
+
+  /** The notice's stored subscription when its clientState matches; no storage read for a notice without one. */
+  async #stored(
     subscriptionId: string,
     clientState: string | null,
     lookups: Map<string, Promise<CalendarSubscription | null>>,

@@ -21,9 +21,10 @@ export interface PresenceQueueDeps {
 
 /**
  * The presence queue trigger's one use case. A message that is not a presence message can never
- * succeed: it is logged and dropped, not retried. Anything else that fails is logged with its
- * reason and thrown, so the queue retries it and, after host.json `maxDequeueCount`, moves it
- * to `presence-poison`.
+ * succeed: it is logged and dropped, not retried. A recalculation that fails schedules its own
+ * retry with back-off (recalculateOrRetry); only when even that cannot be queued is the error
+ * logged and thrown, so the queue retries it and, after host.json `maxDequeueCount`, moves it
+ * to `presence-poison`, which the hourly maintenance re-runs.
  */
 export async function handlePresenceQueueMessage(
   deps: PresenceQueueDeps,

@@ -11,6 +11,7 @@ import type {
 import { prepareCalendar } from './prepare.ts';
 import type { PreparedCalendar } from './prepared-calendar.ts';
 import { type PresenceBody, sameBody, toPresenceBody } from './presence-body.ts';
+import { nextChangeAfter } from './transitions.ts';
 
 /**
  * The presence worker's decision (SPEC §2 "queue: presence", §3, §4): from what is stored of
@@ -20,14 +21,18 @@ import { type PresenceBody, sameBody, toPresenceBody } from './presence-body.ts'
 
 /** What the presence record remembers of a user between recalculations. */
 export interface PresenceMemory {
-  /** The body last pushed, or reserved for a push under way; null when what PHONE-LiNK shows is unknown. */
+  /**
+   * The body PHONE-LiNK last accepted (or superseded with 409), or reserved for a push under
+   * way; null when what it shows is unknown (a push failed).
+   */
   readonly lastPushed: PresenceBody | null;
   readonly lastPushedAt: Instant | null;
   /** The last sequence used; the next push uses a higher one. */
   readonly sequence: number;
   readonly override: Override | null;
-  /** The instant the one scheduled wake-up is for. */
+  /** The instant the one scheduled wake-up is for, so schedules do not pile up. */
   readonly wakeAt: Instant | null;
+  /** When the last change notice arrived (administrators read it). */
   readonly lastNotificationAt: Instant | null;
 }
 
@@ -102,7 +107,9 @@ export function decidePresence<R extends PresenceMemory>(facts: PresenceFacts<R>
   }
   const state = stateAt(prepared, now);
   const body = toPresenceBody(state);
-  const wakeAt = state.until === null ? null : Math.min(state.until, now + facts.longestWaitMs);
+  // The next change, not `until`: inside a stretch of meetings the note may change before it ends.
+  const change = nextChangeAfter(prepared, now);
+  const wakeAt = change === null ? null : Math.min(change, now + facts.longestWaitMs);
   const since = facts.unconfirmedSince;
   const unconfirmed = since !== undefined && record.lastPushedAt !== null && record.lastPushedAt >= since;
   const mustPush = unconfirmed || !sameBody(record.lastPushed, body);

@@ -22,7 +22,9 @@ export type RuleOne =
  * The calendar state (no override) as constant segments. `boundaries` ascending and unique;
  * segment k covers [boundaries[k-1], boundaries[k]) (open at both ends of the line), so the
  * state at t is `states[upperBound(boundaries, t)]`. `changes` are the boundaries where the
- * visible state changes (sameState false), `changeSegments` the segment beginning at each.
+ * visible state changes (sameState false), `changeSegments` the segment beginning at each. A
+ * state's `until` is the end of its stretch (the next change of availability or greeting), so
+ * inside a stretch a change may come before `until`: one of the note only.
  */
 export interface Timeline {
   readonly boundaries: readonly Instant[];
@@ -59,7 +61,9 @@ export function buildTimeline(
   message: string | null,
 ): Timeline {
   const boundaries = collectBoundaries(appointments, ruleOne);
-  const cores = sweep(appointments, ruleOne, message, boundaries);
+  const swept = sweep(appointments, ruleOne, message, boundaries);
+  const ends = stretchEnds(swept, boundaries);
+  const cores = returningAtStretchEnds(swept, ends);
 
   const changes: Instant[] = [];
   const changeSegments: number[] = [];
@@ -70,22 +74,53 @@ export function buildTimeline(
     }
   }
 
-  // until of a segment = the next change after it; consecutive segments sharing a core share a state.
+  // Consecutive segments sharing a core and a stretch share a state.
   const states: PresenceState[] = new Array(cores.length);
-  let next = changes.length;
   let previous: PresenceState | null = null;
-  let previousCore: Core | null = null;
-  for (let k = cores.length - 1; k >= 0; k--) {
-    while (next > 0 && (changeSegments[next - 1] as number) > k) next--;
-    const until = next < changes.length ? (changes[next] as Instant) : null;
+  for (let k = 0; k < cores.length; k++) {
     const core = cores[k] as Core;
+    const until = ends[k] ?? null;
     const state: PresenceState =
-      previous !== null && previousCore === core && previous.until === until ? previous : { ...core, until };
+      previous !== null && cores[k - 1] === core && previous.until === until ? previous : { ...core, until };
     states[k] = state;
     previous = state;
-    previousCore = core;
   }
   return { boundaries, states, changes, changeSegments };
+}
+
+/**
+ * SPEC §3/§4 `until`: where the stretch of one availability and greeting that segment k belongs
+ * to ends (null: it never does). Back-to-back and overlapping appointments are one stretch, so
+ * callers hear the true end at its start, not the end of the first appointment.
+ */
+function stretchEnds(cores: readonly Core[], boundaries: readonly Instant[]): (Instant | null)[] {
+  const ends: (Instant | null)[] = new Array(cores.length);
+  let end: Instant | null = null;
+  for (let k = cores.length - 1; k >= 0; k--) {
+    const next = cores[k + 1];
+    const core = cores[k] as Core;
+    if (next !== undefined && (next.availability !== core.availability || next.greeting !== core.greeting)) {
+      end = boundaries[k] as Instant;
+    }
+    ends[k] = end;
+  }
+  return ends;
+}
+
+/**
+ * Absent for a stretch means back at its end: so an inner boundary of an out-of-office stretch
+ * changes at most the note, as it does in a stretch of meetings.
+ */
+function returningAtStretchEnds(cores: readonly Core[], ends: readonly (Instant | null)[]): Core[] {
+  const out: Core[] = new Array(cores.length);
+  for (let k = 0; k < cores.length; k++) {
+    const core = cores[k] as Core;
+    const end = ends[k] ?? null;
+    if (core.absence === null || core.absence.returnsAt === end) out[k] = core;
+    else if (k > 0 && cores[k - 1] === core && ends[k - 1] === end) out[k] = out[k - 1] as Core;
+    else out[k] = { ...core, absence: { message: core.absence.message, returnsAt: end } };
+  }
+  return out;
 }
 
 function collectBoundaries(appointments: readonly CountedAppointment[], ruleOne: RuleOne): Instant[] {

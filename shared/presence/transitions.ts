@@ -1,7 +1,7 @@
 import { calendarStateAt, stateAt } from './evaluate.ts';
 import type { Instant, Transition } from './model.ts';
 import type { PreparedCalendar } from './prepared-calendar.ts';
-import { upperBound } from './search.ts';
+import { firstAfter, upperBound } from './search.ts';
 
 /**
  * Every instant `at` with from < at <= to at which the state changes, in order, each with the
@@ -45,4 +45,20 @@ function pushCalendarChanges(
     if (at > to || at >= before) break;
     out.push({ at, state: calendarStateAt(calendar, changeSegments[i] as number, at) });
   }
+}
+
+/**
+ * The first instant after `t` at which the state changes, or null: the next push's instant.
+ * Earlier than the state's `until` where a stretch changes only its note on the way.
+ */
+export function nextChangeAfter(calendar: PreparedCalendar, t: Instant): Instant | null {
+  const window = calendar.overrideWindow;
+  const calendarChange = (after: Instant) => firstAfter(calendar.timeline.changes, after);
+  if (window === null) return calendarChange(t);
+  if (t < window.start) {
+    const change = calendarChange(t);
+    return change !== null && change < window.start ? change : window.start;
+  }
+  if (window.end === null) return null;
+  return t < window.end ? window.end : calendarChange(t);
 }

@@ -46,6 +46,17 @@ export const calendarSyncMessage = z.object({
   subscriptions: z.array(subscriptionRecord).max(20).optional(),
   /** Earlier tries of these users' reads, which Exchange throttled or did not answer (none when absent). */
   attempt: z.number().int().min(0).optional(),
+  /** For 'notification' from EWS: each user's event watermark, kept once their read succeeds (notifications/ews-event-watermarks.ts). */
+  ewsWatermarks: z
+    .array(
+      z.object({
+        userId: z.string().min(1),
+        subscriptionId: z.string().min(1),
+        watermark: z.string().min(1),
+      }),
+    )
+    .max(20)
+    .optional(),
 });
 export type CalendarSyncMessage = z.infer<typeof calendarSyncMessage>;
 

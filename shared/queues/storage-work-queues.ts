@@ -84,7 +84,7 @@ export function encodeMessage(message: unknown): string {
 }
 
 /** A message as sent (encodeMessage), or its text when it is not that. */
-function decodeMessage(text: string): unknown {
+export function decodeMessage(text: string): unknown {
   const decoded = Buffer.from(text, 'base64').toString('utf8');
   try {
     return JSON.parse(decoded);

@@ -1,6 +1,6 @@
 import type { CalendarSubscription, CalendarWindow } from '../calendar/calendar-source.ts';
+import type { PresenceMemory } from '../presence/decide-presence.ts';
 import type { Appointment, Instant, OutOfOffice, Override } from '../presence/model.ts';
-import type { PresenceBody } from '../presence/presence-body.ts';
 
 /**
  * What the service keeps in Azure Table storage. These are ports: `table-stores.ts` implements
@@ -103,17 +103,9 @@ export type SavedRead =
 /** The wire body of SPEC §4 without `sequence`: the engine's (a record keeps what was pushed). */
 export type { PresenceBody } from '../presence/presence-body.ts';
 
-export interface PresenceRecord {
+/** What the presence worker remembers of a user (see PresenceMemory), stored with an etag. */
+export interface PresenceRecord extends PresenceMemory {
   readonly userId: string;
-  /** The last body PHONE-LiNK accepted (or superseded with 409). */
-  readonly lastPushed: PresenceBody | null;
-  readonly lastPushedAt: Instant | null;
-  /** The last sequence used; the next push uses a higher one. */
-  readonly sequence: number;
-  readonly override: Override | null;
-  /** The instant the next scheduled recalculation is for, so schedules do not pile up. */
-  readonly wakeAt: Instant | null;
-  readonly lastNotificationAt: Instant | null;
   readonly etag: string | null;
 }
 
@@ -142,6 +134,24 @@ export interface SubscriptionStore {
   putAll(entries: readonly SubscriptionPut[]): Promise<void>;
   delete(subscription: CalendarSubscription): Promise<void>;
   list(): Promise<readonly CalendarSubscription[]>;
+}
+
+/** When the deployment last scanned, so that a new instance's start does not scan again. */
+export interface LastScanStore {
+  /** The last scan, with what `claim` needs to take the next one. */
+  read(): Promise<LastScan>;
+  /**
+   * Records `at` as the last scan, unless another process has since `seen` was read: true when
+   * this caller may scan.
+   */
+  claim(at: Instant, seen: LastScan): Promise<boolean>;
+  /** Gives a claim back (the scan could not be queued), so the next start scans. */
+  release(seen: LastScan): Promise<void>;
+}
+
+export interface LastScan {
+  readonly at: Instant | null;
+  readonly etag: string | null;
 }
 
 /** Settings an administrator changes at run time (SPEC §5 PUT /api/settings); never secrets. */

@@ -2,7 +2,7 @@ import type { AppError } from '../errors.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SyncHandOver } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncMessage, PresenceGroupMessage } from '../queues/messages.ts';
-import type { StoreOutcome, UserState } from './store-mailbox-read.ts';
+import type { StoreOutcome, UserState } from './mailbox-read-plan.ts';
 import { calendarIsStale, subscriptionNeedsRenewal } from './sync-policy.ts';
 
 /**

@@ -28,7 +28,7 @@ export async function readAgainLater(
     return;
   }
   const again = new Set(userIds);
-  const { mailboxes, subscriptions } = message;
+  const { mailboxes, subscriptions, ewsWatermarks } = message;
   await deps.queues.send(
     QUEUES.calendarSync,
     {
@@ -39,6 +39,9 @@ export async function readAgainLater(
       ...(subscriptions === undefined
         ? {}
         : { subscriptions: subscriptions.filter((s) => again.has(s.userId)) }),
+      ...(ewsWatermarks === undefined
+        ? {}
+        : { ewsWatermarks: ewsWatermarks.filter((w) => again.has(w.userId)) }),
     } satisfies CalendarSyncMessage,
     delaySeconds(attempt, cause.retryAfterSeconds),
   );

@@ -25,8 +25,10 @@ import {
   queuedRecalculation,
 } from './calendar-sync-plan.ts';
 import { readAgainLater } from './calendar-sync-retry.ts';
+import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
+import { isTransient, type UserState } from './mailbox-read-plan.ts';
 import { resolveMailboxes } from './resolve-mailboxes.ts';
-import { isTransient, storeUser, type UserState } from './store-mailbox-read.ts';
+import { storeUser } from './store-mailbox-read.ts';
 import { syncWindow } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
 
@@ -127,6 +129,7 @@ export async function runCalendarSync(
       }),
     ),
   );
+  await keepProvenWatermarks(deps.subscriptions, message, calendars);
   const plan = planFollowUps(message, users, outcomes, {
     recalculatesHere: deps.recalculate !== undefined,
     unconfirmedSince,

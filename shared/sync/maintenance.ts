@@ -9,6 +9,7 @@ import {
   type WorkQueues,
 } from '../queues/messages.ts';
 import type { CalendarStore, PresenceStore, SubscriptionStore, UserStore } from '../storage/stores.ts';
+import { getTelemetry } from '../telemetry/telemetry.ts';
 import { usersOutOfStep } from './out-of-step.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
@@ -54,6 +55,8 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
     const expiresAt = subscriptionOf.get(mailbox.userId)?.expiresAt;
     return expiresAt != null && expiresAt <= now;
   });
+  // Operators are alerted on this (infra/core/alerts.bicep).
+  getTelemetry().subscriptionsLapsed(lapsed.length);
   const lapsedIds = new Set(lapsed.map((mailbox) => mailbox.userId));
   const refresh = integrated.filter((mailbox) => !lapsedIds.has(mailbox.userId));
   const send = (mailboxes: readonly Mailbox[], resync: boolean) =>

@@ -1,29 +1,13 @@
-import type {
-  CalendarSubscription,
-  Mailbox,
-  MailboxCalendar,
-  MailboxOutOfOffice,
-} from '../calendar/calendar-source.ts';
-import type { AppError, Result } from '../errors.ts';
+import type { AppError } from '../errors.ts';
 import { type AdminLog, writeLines } from '../log/admin-log.ts';
-import type { Appointment, Instant } from '../presence/model.ts';
-import type { CalendarRead, CalendarStore, SavedRead, StoredCalendar } from '../storage/stores.ts';
-import { syncWindow } from './sync-policy.ts';
-
-/**
- * What a calendar-sync job stores for one user it read: the calendar and out-of-office in one
- * write, readable errors for administrators, and whether the user's presence inputs changed.
- */
-
-export interface UserState {
-  readonly mailbox: Mailbox;
-  /** For log lines (the email when the scan handed only the address on). */
-  readonly name: string;
-  readonly stored: StoredCalendar | null;
-  readonly subscription: CalendarSubscription | null;
-  /** Joined the integration in the scan that sent this job: nothing is stored for them yet. */
-  readonly joined: boolean;
-}
+import type { CalendarStore, SavedRead } from '../storage/stores.ts';
+import {
+  planStore,
+  type StoreOutcome,
+  storedAfter,
+  type UserRead,
+  type UserState,
+} from './mailbox-read-plan.ts';
 
 export interface StoreDeps {
   readonly calendars: CalendarStore;
@@ -31,133 +15,23 @@ export interface StoreDeps {
   readonly scanWindowDays: number;
 }
 
-export interface StoreOutcome {
-  /** The user's presence inputs changed. */
-  readonly changed: boolean;
-  /** What is stored for the user now, when this job knows all of it (else null). */
-  readonly calendar: StoredCalendar | null;
-  /** This job stored the user's first record (so none of their presence is stored either, as a rule). */
-  readonly created: boolean;
-  /** Exchange throttled or did not answer a part of this user's read: worth reading again later. */
-  readonly transient: AppError | null;
-}
-
-/** Failures worth another try: the next one may well work. */
-const TRANSIENT: ReadonlySet<string> = new Set(['exchange.throttled', 'exchange.unreachable']);
-
-export function isTransient(error: AppError): boolean {
-  return TRANSIENT.has(error.code);
-}
-
-/** Stores what was read for one user. */
+/** Stores what was read for one user, as planStore decides (mailbox-read-plan.ts); its failures join `failures`. */
 export async function storeUser(
   deps: StoreDeps,
   user: UserState,
-  read: {
-    readonly now: Instant;
-    readonly because: string;
-    readonly calendar: Result<MailboxCalendar> | undefined;
-    readonly outOfOffice: Result<MailboxOutOfOffice> | undefined;
-    readonly subscription: Result<CalendarSubscription> | undefined;
-    readonly failures: AppError[];
-  },
+  read: UserRead & { readonly failures: AppError[] },
 ): Promise<StoreOutcome> {
-  const { mailbox, stored } = user;
-  let changed = false;
-  const errors: string[] = [];
-  const mine: AppError[] = [];
-  const failed = (error: AppError): void => {
-    read.failures.push(error);
-    mine.push(error);
-  };
-
-  let calendar: CalendarRead['calendar'];
-  if (read.calendar?.ok === true) {
-    const appointments = read.calendar.value.appointments;
-    changed ||= stored === null || !sameAppointments(stored.appointments, appointments);
-    calendar = { window: syncWindow(read.now, deps.scanWindowDays), appointments };
-  } else if (read.calendar?.ok === false) {
-    failed(read.calendar.error);
-    errors.push(`Could not read the calendar of ${mailbox.email}: ${read.calendar.error.message}`);
-  }
-
-  let outOfOffice: CalendarRead['outOfOffice'];
-  if (read.outOfOffice?.ok === true) {
-    const { outOfOffice: setting, timeZone } = read.outOfOffice.value;
-    const same =
-      stored !== null &&
-      stored.outOfOfficeReadAt !== null &&
-      stored.timeZone === timeZone &&
-      JSON.stringify(stored.outOfOffice) === JSON.stringify(setting);
-    if (!same) {
-      changed = true;
-      outOfOffice = { outOfOffice: setting, timeZone };
-    }
-  } else if (read.outOfOffice?.ok === false) {
-    failed(read.outOfOffice.error);
-    errors.push(
-      `Could not get out-of-office settings for ${mailbox.email}: ${read.outOfOffice.error.message}`,
-    );
-  }
-  // Calendar and out-of-office of one user in one write.
-  let saved: SavedRead | null = null;
-  if (calendar !== undefined || outOfOffice !== undefined) {
-    saved = await deps.calendars.saveRead(mailbox.userId, {
-      readAt: read.now,
-      because: read.because,
-      ...(calendar === undefined ? {} : { calendar }),
-      ...(outOfOffice === undefined ? {} : { outOfOffice }),
-      ...(user.joined ? { firstRead: true } : {}),
-    });
-  }
-
-  if (read.subscription?.ok === false) {
-    failed(read.subscription.error);
-    errors.push(
-      `Could not subscribe to availability of user ${mailbox.email}: ${read.subscription.error.message}`,
-    );
-  }
-
-  await writeLines(deps.log, errors, 'error');
-  if (errors.length > 0) await deps.calendars.saveError(mailbox.userId, errors.join('; '));
-  const known = errors.length === 0 ? storedAfter(user, read, calendar, saved) : null;
+  const { userId } = user.mailbox;
+  const plan = planStore(user, read, deps.scanWindowDays);
+  read.failures.push(...plan.failures);
+  const saved: SavedRead | null =
+    plan.write === null ? null : await deps.calendars.saveRead(userId, plan.write);
+  await writeLines(deps.log, plan.errors, 'error');
+  if (plan.errors.length > 0) await deps.calendars.saveError(userId, plan.errors.join('; '));
   return {
-    changed,
-    calendar: known,
+    changed: plan.changed,
+    calendar: storedAfter(user, plan, saved),
     created: saved?.taken === true && saved.created,
-    transient: mine.find(isTransient) ?? null,
+    transient: plan.transient,
   };
-}
-
-/**
- * What the store holds for the user once this job's write is made, without reading it back:
- * the calendar just read and the out-of-office setting the write found (or brought). Null when
- * the job read no calendar or the write was not taken (a newer read is stored): the presence
- * worker then reads the store.
- */
-function storedAfter(
-  user: UserState,
-  read: { readonly now: Instant; readonly because: string },
-  calendar: CalendarRead['calendar'],
-  saved: SavedRead | null,
-): StoredCalendar | null {
-  if (calendar === undefined || saved?.taken !== true || saved.outOfOffice === null) return null;
-  return {
-    userId: user.mailbox.userId,
-    appointments: calendar.appointments,
-    window: calendar.window,
-    calendarReadAt: read.now,
-    calendarReadBecause: read.because,
-    outOfOffice: saved.outOfOffice.outOfOffice,
-    timeZone: saved.outOfOffice.timeZone,
-    outOfOfficeReadAt: user.stored?.outOfOfficeReadAt ?? read.now,
-    lastError: null,
-  };
-}
-
-function sameAppointments(before: readonly Appointment[], after: readonly Appointment[]): boolean {
-  if (before.length !== after.length) return false;
-  const key = (list: readonly Appointment[]) =>
-    JSON.stringify([...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.start - b.start)));
-  return key(before) === key(after);
 }

@@ -128,6 +128,13 @@ function meterTelemetry(): Telemetry {
   const renewals = meter.createCounter(METRICS.subscriptionRenewals, {
     description: 'Subscription renewals',
   });
+  const lapsed = meter.createGauge(METRICS.subscriptionsLapsed, {
+    description: 'Integrated users whose subscription has lapsed (notices lost until the resync)',
+  });
+  const daysLeft = meter.createGauge(METRICS.credentialDaysLeft, {
+    description: 'Days until a credential of the app expires',
+    unit: 'd',
+  });
   return {
     pushed: (outcome) => pushes.add(1, { outcome }),
     notificationToPush: (lagMs) => lag.record(Math.max(0, lagMs)),
@@ -141,5 +148,7 @@ function meterTelemetry(): Telemetry {
       if (retryAfterMs !== null) retryAfter.record(Math.max(0, retryAfterMs));
     },
     subscriptionRenewed: (source, outcome) => renewals.add(1, { source, outcome }),
+    subscriptionsLapsed: (count) => lapsed.record(count),
+    credentialExpires: (credential, msLeft) => daysLeft.record(msLeft / 86_400_000, { credential }),
   };
 }

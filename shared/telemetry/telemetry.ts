@@ -14,7 +14,13 @@ export interface Telemetry {
   graphThrottled(retryAfterMs: number | null): void;
   /** A calendar subscription was renewed (or had to be created again, or failed). */
   subscriptionRenewed(source: 'graph' | 'ews', outcome: RenewalOutcome): void;
+  /** The hourly maintenance found this many integrated users whose subscription has lapsed. */
+  subscriptionsLapsed(count: number): void;
+  /** A credential of the app expires in `msLeft` (negative: expired), as the health check read it. */
+  credentialExpires(credential: ExpiringCredential, msLeft: number): void;
 }
+
+export type ExpiringCredential = 'graph-client-secret' | 'graph-client-certificate';
 
 export type PushOutcome = 'accepted' | 'superseded' | 'user-gone' | 'unauthorized' | 'retry';
 export type RenewalOutcome = 'renewed' | 'recreated' | 'failed';
@@ -29,6 +35,8 @@ export const METRICS = {
   graphThrottled: 'graph.throttled',
   graphRetryAfter: 'graph.retry_after',
   subscriptionRenewals: 'subscriptions.renewals',
+  subscriptionsLapsed: 'subscriptions.lapsed',
+  credentialDaysLeft: 'credentials.days_left',
 } as const;
 
 export const noTelemetry: Telemetry = Object.freeze({
@@ -37,6 +45,8 @@ export const noTelemetry: Telemetry = Object.freeze({
   scanned() {},
   graphThrottled() {},
   subscriptionRenewed() {},
+  subscriptionsLapsed() {},
+  credentialExpires() {},
 });
 
 let current: Telemetry = noTelemetry;

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EventInput } from '../../dev/exchange-sim/mailboxes.ts';
 import type { Mailbox } from '../../shared/calendar/calendar-source.ts';
+import { getUserOofSettingsBody } from '../../shared/calendar/ews/ews-operations.ts';
+import { readSoapAnswer, soapEnvelope } from '../../shared/calendar/ews/ews-soap.ts';
+import { EwsTransport } from '../../shared/calendar/ews/ews-transport.ts';
+import { Secret } from '../../shared/config/secret.ts';
 import type { Appointment } from '../../shared/presence/model.ts';
 import { anAppointment, floatingDate, utc } from '../support/builders.ts';
 import { type EwsWorld, MemoryLog, PLAIN_ACCOUNT, SERVICE_ACCOUNT, startEwsWorld } from './ews-fixture.ts';
@@ -275,5 +279,95 @@ describe('EWS calendar source against the simulated Exchange', () => {
     const throttled = (await source.readCalendars([fay], WINDOW)).get('fay');
     assert.equal(throttled?.ok === false && throttled.error.code, 'exchange.throttled');
     assert.equal(throttled?.ok === false && throttled.error.retryAfterSeconds, 600);
+  });
+});
+
+describe('§5 EWS as Exchange answers', () => {
+  let world: EwsWorld;
+  before(async () => {
+    world = await startEwsWorld();
+  });
+  after(async () => {
+    await world.stop();
+  });
+
+  it('reads a mailbox by an alias: ConnectingSID carries SmtpAddress, which takes any proxy address', async () => {
+    world.mailboxes.addUser({ email: 'gina.lopez@contoso.com', aliases: ['gina@contoso.com'] });
+    world.mailboxes.createEvent('gina.lopez@contoso.com', {
+      subject: 'Design review',
+      start: utc('2026-11-24T09:00:00Z'),
+      end: utc('2026-11-24T10:00:00Z'),
+    });
+    const gina = { userId: 'gina', email: 'gina@contoso.com' };
+    const source = world.source();
+    const calendar = (await source.readCalendars([gina], WINDOW)).get('gina');
+    assert.deepEqual(calendar?.ok && calendar.value.appointments.map((a) => a.subject), ['Design review']);
+    const outOfOffice = (await source.readOutOfOffice([gina])).get('gina');
+    assert.equal(outOfOffice?.ok, true);
+  });
+
+  it('refuses an alias under PrimarySmtpAddress with ErrorNonExistentMailbox, as Exchange does', async () => {
+    world.mailboxes.addUser({ email: 'hal.jones@contoso.com', aliases: ['hal@contoso.com'] });
+    const transport = new EwsTransport({
+      url: world.url,
+      auth: 'ntlm',
+      username: SERVICE_ACCOUNT.username,
+      password: new Secret(SERVICE_ACCOUNT.password),
+      ca: world.exchange.caPem,
+    });
+    try {
+      const asPrimary = (address: string) =>
+        soapEnvelope(getUserOofSettingsBody(address), address).replaceAll(
+          'SmtpAddress>',
+          'PrimarySmtpAddress>',
+        );
+      const alias = readSoapAnswer((await transport.post(asPrimary('hal@contoso.com'), {})).body);
+      assert.equal(
+        !alias.ok && typeof alias.error !== 'string' && alias.error.responseCode,
+        'ErrorNonExistentMailbox',
+      );
+      const primary = readSoapAnswer((await transport.post(asPrimary('hal.jones@contoso.com'), {})).body);
+      assert.equal(primary.ok, true);
+    } finally {
+      transport.close();
+    }
+  });
+
+  it('keeps the out-of-office and calendar of a mailbox without OWA.UserOptions, in the zone its items name, and logs it once', async () => {
+    world.mailboxes.addUser({ email: 'ida@contoso.com', timeZone: 'Tokyo Standard Time' });
+    world.sim.neverOpenedInOwa('ida@contoso.com');
+    world.mailboxes.createEvent('ida@contoso.com', {
+      subject: 'Offsite',
+      isAllDay: true,
+      startDate: '2026-11-25',
+      endDate: '2026-11-26',
+    });
+    world.mailboxes.setAutomaticReplies('ida@contoso.com', {
+      status: 'alwaysEnabled',
+      internalReplyMessage: 'Away',
+    });
+    const ida = { userId: 'ida', email: 'ida@contoso.com' };
+    const log = new MemoryLog();
+    const source = world.source({ log, now: () => WINDOW.start });
+    for (let refresh = 0; refresh < 2; refresh += 1) {
+      const outOfOffice = (await source.readOutOfOffice([ida])).get('ida');
+      assert.deepEqual(outOfOffice?.ok && outOfOffice.value, {
+        outOfOffice: { status: 'enabled', internalReplyHtml: 'Away' },
+        timeZone: 'Tokyo Standard Time',
+      });
+      const calendar = (await source.readCalendars([ida], WINDOW)).get('ida');
+      assert.deepEqual(calendar?.ok && calendar.value.appointments.map((a) => [a.start, a.end]), [
+        [floatingDate('2026-11-25'), floatingDate('2026-11-26')],
+      ]);
+    }
+    assert.deepEqual(
+      log.lines.filter((entry) => entry.line.includes('ida@contoso.com')),
+      [
+        {
+          line: 'Could not read the time zone of ida@contoso.com (ErrorItemNotFound): using the zone its appointments name, Tokyo Standard Time',
+          level: 'warning',
+        },
+      ],
+    );
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   formatExchangeVersion,
+  parseUtc,
   toAppointment,
   toOutOfOffice,
 } from '../../shared/calendar/ews/ews-mapping.ts';
@@ -146,4 +147,18 @@ describe('EWS OofSettings → out-of-office', () => {
     assert.equal(toOutOfOffice({ OofState: 'Scheduled' }), null);
     assert.equal(toOutOfOffice({ OofState: 'Sometimes' }), null);
   });
+});
+
+describe('EWS Duration times are UTC whether or not they say so', () => {
+  const cases = [
+    { text: '2008-02-01T00:00:00', expected: utc('2008-02-01T00:00:00Z') },
+    { text: '2026-11-25T08:30:00', expected: utc('2026-11-25T08:30:00Z') },
+    { text: '2026-11-25T08:30:00.500', expected: utc('2026-11-25T08:30:00.500Z') },
+    { text: '2026-11-25T08:30:00Z', expected: utc('2026-11-25T08:30:00Z') },
+    { text: '2026-11-25T09:30:00+01:00', expected: utc('2026-11-25T08:30:00Z') },
+    { text: '25.11.2026 08:30', expected: Number.NaN },
+    { text: '', expected: Number.NaN },
+  ];
+  for (const c of cases)
+    it(`reads ${JSON.stringify(c.text)}`, () => assert.equal(parseUtc(c.text), c.expected));
 });

@@ -49,6 +49,8 @@ async function until(what: string, check: () => boolean, timeoutMs = 5_000): Pro
   }
 }
 
+const HOUR = 3_600_000;
+
 describe('§5 EWS push subscriptions against the simulated Exchange', () => {
   let world: EwsWorld;
   let callback: Callback;
@@ -62,10 +64,14 @@ describe('§5 EWS push subscriptions against the simulated Exchange', () => {
     await callback.close();
   });
 
-  const subscribeOne = async (email: string, existing: CalendarSubscription | null = null) => {
+  const subscribeOne = async (
+    email: string,
+    existing: CalendarSubscription | null = null,
+    now: number = Date.now(),
+  ) => {
     if (!world.mailboxes.findUser(email)) world.mailboxes.addUser({ email });
     const mailbox: Mailbox = { userId: email, email };
-    const source = world.source({ callbackUrl: callback.url, statusFrequencyMinutes: 1 });
+    const source = world.source({ callbackUrl: callback.url, statusFrequencyMinutes: 1, now: () => now });
     const result = (await source.subscribe([{ mailbox, existing }])).get(email);
     assert.ok(result?.ok, JSON.stringify(result));
     return result.value;
@@ -91,12 +97,36 @@ describe('§5 EWS push subscriptions against the simulated Exchange', () => {
     assert.ok(mine().every((r) => r.path === '/api/notifications/ews'));
   });
 
-  it('keeps a subscription heard from lately instead of making another', async () => {
+  it('keeps a subscription made lately instead of making another, 20 hours on as well', async () => {
+    callback.mode = 'OK';
     const subscription = await subscribeOne('keep@contoso.com');
     const requests = world.sim.requests.length;
-    const again = await subscribeOne('keep@contoso.com', subscription);
-    assert.deepEqual(again, subscription);
+    assert.deepEqual(await subscribeOne('keep@contoso.com', subscription), subscription);
+    assert.deepEqual(
+      await subscribeOne('keep@contoso.com', subscription, Date.now() + 20 * HOUR),
+      subscription,
+    );
     assert.equal(world.sim.requests.length, requests);
+  });
+
+  it('re-subscribes from the watermark within 24 hours of the Subscribe, however alive it looks', async () => {
+    callback.mode = 'OK';
+    const email = 'daily@contoso.com';
+    const subscription = await subscribeOne(email);
+    await until('a status ping', () =>
+      callback.received.some((r) => r.subscriptionId === subscription.id && r.body.includes('StatusEvent')),
+    );
+    const made = world.mailboxes.createEvent(email, {
+      subject: 'Since',
+      start: Date.now(),
+      end: Date.now() + 60_000,
+    });
+    const renewed = await subscribeOne(email, subscription, Date.now() + 21 * HOUR + 1);
+    assert.notEqual(renewed.id, subscription.id);
+    // Resumed from the Subscribe's watermark: the event since then comes again on the new one.
+    await until('the CreatedEvent on the new subscription', () =>
+      callback.received.some((r) => r.subscriptionId === renewed.id && r.body.includes(made.id)),
+    );
   });
 
   it('stops pushing once answered Unsubscribe', async () => {
@@ -133,7 +163,7 @@ describe('§5 EWS push subscriptions against the simulated Exchange', () => {
     assert.ok(attempts.every((p) => p.status === 503));
 
     callback.mode = 'OK';
-    // The liveness deadline has passed: the adapter subscribes again with the stored watermark.
+    // Its deadline has passed: the adapter subscribes again with the stored watermark.
     const lapsed = { ...subscription, expiresAt: Date.now() - 1 };
     const resumed = await subscribeOne(email, lapsed);
     assert.notEqual(resumed.id, subscription.id);

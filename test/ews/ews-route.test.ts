@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EwsSim } from '../../dev/exchange-sim/ews/ews-sim.ts';
+import { encodeWatermark } from '../../dev/exchange-sim/ews/ews-sim-push.ts';
 import { mountedEws } from '../../dev/exchange-sim/ews/mount-ews.ts';
 import { getServices } from '../../shared/app/services.ts';
 import { type ExchangeWorld, startExchangeWorld } from '../graph/support/exchange-world.ts';
@@ -53,6 +54,30 @@ describe('§5 the EWS notification route (functions host, Azurite, simulated EWS
     assert.match(answer.text, /<SubscriptionStatus>OK<\/SubscriptionStatus>/);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.equal(sim.requests.length, reads);
+  });
+
+  it('lets no status ping move the subscription: its deadline and watermark stay as Subscribe left them', async () => {
+    const before = await getServices().subscriptions.getByUser('301');
+    assert.ok(before);
+    const answer = await post(aSendNotification({ subscriptionId: before.id }));
+    assert.match(answer.text, /<SubscriptionStatus>OK<\/SubscriptionStatus>/);
+    assert.deepEqual(await getServices().subscriptions.getByUser('301'), before);
+  });
+
+  it("keeps an event's watermark once the calendar read it led to has succeeded", async () => {
+    const subscription = await getServices().subscriptions.getByUser('301');
+    assert.ok(subscription);
+    const watermark = encodeWatermark(4242);
+    const event = `<t:ModifiedEvent><t:Watermark>${watermark}</t:Watermark><t:TimeStamp>${new Date().toISOString()}</t:TimeStamp><t:ItemId Id="a"/><t:ParentFolderId Id="c"/></t:ModifiedEvent>`;
+    const answer = await post(aSendNotification({ subscriptionId: subscription.id, events: event }));
+    assert.match(answer.text, /<SubscriptionStatus>OK<\/SubscriptionStatus>/);
+    await world.waitFor(
+      'the watermark kept after the read',
+      async () => (await getServices().subscriptions.getByUser('301'))?.watermark === watermark,
+    );
+    assert.ok(
+      sim.requests.some((r) => r.operation === 'FindItem' && r.impersonated === 'user301@contoso.com'),
+    );
   });
 
   it('answers Unsubscribe for a subscription it does not hold, without calling Exchange', async () => {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeWatermark } from '../../dev/exchange-sim/ews/ews-sim-push.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
-import { ewsExpiresAt } from '../../shared/calendar/ews/ews-liveness.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
 import { CalendarSyncRequests } from '../../shared/notifications/calendar-sync-requests.ts';
 import { EwsWebhook } from '../../shared/notifications/ews-notifications.ts';
@@ -31,7 +30,6 @@ function aWebhook(subscriptions: CalendarSubscription[], options: { storageDown?
   const queues: WorkQueues = { send: async (_queue, message) => void sent.push(message) };
   const log: AdminLog = { write: async () => undefined };
   const webhook = new EwsWebhook({
-    subscriptions: store,
     known: new SubscriptionCache(store, () => now),
     sync: new CalendarSyncRequests(queues),
     log,
@@ -63,18 +61,15 @@ const change = (sequence: number) =>
   `<t:ModifiedEvent><t:Watermark>${encodeWatermark(sequence)}</t:Watermark><t:TimeStamp>2026-11-24T09:00:00Z</t:TimeStamp><t:ItemId Id="a"/><t:ParentFolderId Id="c"/></t:ModifiedEvent>`;
 
 describe('§5 EWS push receiver', () => {
-  it('answers a status ping OK, queues nothing, and keeps the liveness and watermark', async () => {
+  it('answers a status ping OK, queues nothing, and writes nothing: anyone holding the id can ping', async () => {
     const world = aWebhook([anEwsSubscription()]);
     const answer = await world.post(aSendNotification({ subscriptionId: 'sub-ann' }));
     assert.equal(answer.status, 200);
     assert.match(answer.body ?? '', /<SubscriptionStatus>OK</);
-    assert.deepEqual(world.sent, []);
-    assert.deepEqual(world.puts, [
-      anEwsSubscription({ expiresAt: ewsExpiresAt(world.now()), watermark: encodeWatermark(7) }),
-    ]);
+    assert.deepEqual([world.sent, world.puts], [[], []]);
   });
 
-  it('queues one coalesced calendar sync for a burst of changes, and writes the liveness once', async () => {
+  it('queues one coalesced calendar sync for a burst of changes, carrying the watermark to keep once read', async () => {
     const world = aWebhook([anEwsSubscription()]);
     for (const sequence of [2, 3, 4]) {
       const answer = await world.post(
@@ -86,10 +81,17 @@ describe('§5 EWS push receiver', () => {
     // notifiedAt is the queue time of the group (the real clock): not part of this check.
     assert.deepEqual(
       world.sent.map((message) => ({ ...(message as object), notifiedAt: 0 })),
-      [{ userIds: ['201'], reason: 'notification', outOfOfficeOnly: false, notifiedAt: 0 }],
+      [
+        {
+          userIds: ['201'],
+          reason: 'notification',
+          outOfOfficeOnly: false,
+          notifiedAt: 0,
+          ewsWatermarks: [{ userId: '201', subscriptionId: 'sub-ann', watermark: encodeWatermark(2) }],
+        },
+      ],
     );
-    assert.equal(world.puts.length, 1);
-    assert.equal(world.puts[0]?.watermark, encodeWatermark(2));
+    assert.deepEqual(world.puts, []);
   });
 
   it('answers Unsubscribe for an unknown or a Graph subscription, queueing nothing', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { Appointment } from '../../shared/presence/model.ts';
 import { type CalendarSyncMessage, calendarSyncMessage } from '../../shared/queues/messages.ts';
 import type { StoredCalendar } from '../../shared/storage/stores.ts';
 import {
@@ -10,8 +11,14 @@ import {
   planReads,
   queuedRecalculation,
 } from '../../shared/sync/calendar-sync-plan.ts';
-import type { StoreOutcome, UserState } from '../../shared/sync/store-mailbox-read.ts';
-import { anOutOfOffice, utc } from '../support/builders.ts';
+import {
+  planStore,
+  type StoreOutcome,
+  storedAfter,
+  type UserRead,
+  type UserState,
+} from '../../shared/sync/mailbox-read-plan.ts';
+import { anAppointment, anOutOfOffice, utc } from '../support/builders.ts';
 
 const NOW = utc('2026-11-24T09:00:00Z');
 const WINDOW_DAYS = 7;
@@ -235,4 +242,132 @@ describe('§2 calendar sync: what follows the reads', () => {
 
   it('sends no presence message when nobody is left', () =>
     assert.equal(queuedRecalculation(notice, [], { failedHere: true, startedAt: NOW }), null));
+});
+
+describe('§2 calendar sync: what a job stores for a user', () => {
+  const design = anAppointment({ id: 'a1', subject: 'Design review' });
+  const known = aUser('201', {
+    stored: { ...stored('201', '2026-11-23T08:00:00Z'), appointments: [design] },
+  });
+  const calendarRead = (appointments: readonly Appointment[]) => ({
+    ok: true as const,
+    value: { appointments },
+  });
+  const oofRead = (status: 'disabled' | 'enabled') => ({
+    ok: true as const,
+    value: { outOfOffice: anOutOfOffice({ status }), timeZone: 'W. Europe Standard Time' },
+  });
+  const failed = (code: 'exchange.throttled' | 'exchange.mailbox_not_found') => ({
+    ok: false as const,
+    error: new AppError(code, code === 'exchange.throttled' ? 'throttled' : 'no such mailbox'),
+  });
+  const read = (fields: Partial<UserRead>): UserRead => ({
+    now: NOW,
+    because: 'notification',
+    calendar: undefined,
+    outOfOffice: undefined,
+    subscription: undefined,
+    ...fields,
+  });
+  const cases: {
+    name: string;
+    user: UserState;
+    read: UserRead;
+    writes: string[];
+    changed: boolean;
+    errors: number;
+    transient: boolean;
+  }[] = [
+    {
+      name: 'writes a first read whole, and its presence inputs changed',
+      user: aUser('201', { joined: true }),
+      read: read({ calendar: calendarRead([design]), outOfOffice: oofRead('disabled') }),
+      writes: ['calendar', 'outOfOffice', 'firstRead'],
+      changed: true,
+      errors: 0,
+      transient: false,
+    },
+    {
+      name: 'writes the same calendar again (when it was read) and not an unchanged out-of-office: nothing changed',
+      user: known,
+      read: read({ calendar: calendarRead([{ ...design }]), outOfOffice: oofRead('disabled') }),
+      writes: ['calendar'],
+      changed: false,
+      errors: 0,
+      transient: false,
+    },
+    {
+      name: 'an appointment gone is a change',
+      user: known,
+      read: read({ calendar: calendarRead([]) }),
+      writes: ['calendar'],
+      changed: true,
+      errors: 0,
+      transient: false,
+    },
+    {
+      name: 'an out-of-office switched on is a change',
+      user: known,
+      read: read({ outOfOffice: oofRead('enabled') }),
+      writes: ['outOfOffice'],
+      changed: true,
+      errors: 0,
+      transient: false,
+    },
+    {
+      name: 'a throttled read keeps what was known and is worth another try',
+      user: known,
+      read: read({ calendar: failed('exchange.throttled') }),
+      writes: [],
+      changed: false,
+      errors: 1,
+      transient: true,
+    },
+    {
+      name: 'a failed subscription is shown, not tried again in a job of its own',
+      user: known,
+      read: read({ calendar: calendarRead([design]), subscription: failed('exchange.mailbox_not_found') }),
+      writes: ['calendar'],
+      changed: false,
+      errors: 1,
+      transient: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const plan = planStore(c.user, c.read, WINDOW_DAYS);
+      assert.deepEqual(
+        {
+          writes:
+            plan.write === null
+              ? []
+              : ['calendar', 'outOfOffice', 'firstRead'].filter((k) => k in (plan.write ?? {})),
+          changed: plan.changed,
+          errors: plan.errors.length,
+          transient: plan.transient !== null,
+        },
+        { writes: c.writes, changed: c.changed, errors: c.errors, transient: c.transient },
+      );
+    });
+  }
+
+  it('knows what is stored after its write without reading it back, unless something failed or a newer read won', () => {
+    const plan = planStore(known, read({ calendar: calendarRead([design]) }), WINDOW_DAYS);
+    const taken = {
+      taken: true as const,
+      created: false,
+      outOfOffice: { outOfOffice: anOutOfOffice(), timeZone: 'UTC' },
+    };
+    assert.deepEqual(storedAfter(known, plan, taken), {
+      ...known.stored,
+      appointments: [design],
+      window: { start: NOW, end: NOW + WINDOW_DAYS * 24 * 3600_000 },
+      calendarReadAt: NOW,
+      calendarReadBecause: 'notification',
+      timeZone: 'UTC',
+    });
+    assert.equal(storedAfter(known, plan, { taken: false }), null);
+    const throttled = planStore(known, read({ calendar: failed('exchange.throttled') }), WINDOW_DAYS);
+    assert.equal(storedAfter(known, throttled, taken), null);
+  });
 });

@@ -318,6 +318,28 @@ describe('§5 Graph webhook', () => {
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
     });
 
+    it('ignores a lifecycle notice under an expired signed clientState, even one its stored subscription holds', async () => {
+      const keys = async () => ({ current: Buffer.alloc(32, 7), previous: null, rotatedAt: null });
+      const clientState = await new ClientStates(keys, () => now - CLIENT_STATE_VALID_MS).mint('205');
+      await subscriptions.put(aSubscription({ id: 'sub-eve', userId: '205', clientState }));
+      webhook = new GraphWebhook({
+        subscriptions,
+        known: cache(),
+        clientStates: signing(7),
+        queues,
+        log,
+        now: () => now,
+      });
+      const notice = aNotice({
+        subscriptionId: 'sub-eve',
+        clientState,
+        lifecycleEvent: 'subscriptionRemoved',
+      });
+      assert.equal((await webhook.lifecycle(json({ value: [notice] }))).status, 202);
+      assert.equal(queues.sent.length, 0);
+      assert.equal((await subscriptions.getById('sub-eve'))?.userId, '205');
+    });
+
     it('ignores a lifecycle notice with a wrong clientState', async () => {
       await webhook.lifecycle(json({ value: [aNotice({ clientState: 'nope', lifecycleEvent: 'missed' })] }));
       assert.equal(queues.sent.length, 0);

@@ -11,6 +11,20 @@ import { storeReadCalendar } from './support/stored-calendar.ts';
 
 const iso = (instant: number) => new Date(instant).toISOString().replace('.000Z', 'Z');
 
+/** Stores a meeting `subject` that began a second ago, as a calendar read would, and queues nothing. */
+async function storeMeetingNow(pipeline: LivePipeline, userId: string, subject: string): Promise<void> {
+  const start = Date.now() - 1000;
+  await storeReadCalendar(
+    pipeline.services,
+    userId,
+    [anAppointment({ subject, start, end: start + 3600_000 })],
+    {
+      readAt: Date.now(),
+      window: { start: start - 3600_000, end: start + 7 * 24 * 3600_000 },
+    },
+  );
+}
+
 describe('§4 no update is lost, and none waits for the next appointment', { timeout: 300_000 }, () => {
   let pipeline: LivePipeline;
   before(async () => {
@@ -93,16 +107,7 @@ describe('§4 no update is lost, and none waits for the next appointment', { tim
       15_000,
     );
     // A calendar change whose recalculation never happened (its message lost).
-    const start = Date.now() - 1000;
-    await storeReadCalendar(
-      pipeline.services,
-      '904',
-      [anAppointment({ subject: 'Lost', start, end: start + 3600_000 })],
-      {
-        readAt: Date.now(),
-        window: { start: start - 3600_000, end: start + 7 * 24 * 3600_000 },
-      },
-    );
+    await storeMeetingNow(pipeline, '904', 'Lost');
     await runMaintenance(wireMaintenance(pipeline.services));
     await eventually(
       'the lost update',
@@ -116,16 +121,7 @@ describe('§4 no update is lost, and none waits for the next appointment', { tim
   });
 
   it('the hourly maintenance re-runs what landed in presence-poison, and says so', async () => {
-    const start = Date.now() - 1000;
-    await storeReadCalendar(
-      pipeline.services,
-      '905',
-      [anAppointment({ subject: 'Poisoned', start, end: start + 3600_000 })],
-      {
-        readAt: Date.now(),
-        window: { start: start - 3600_000, end: start + 7 * 24 * 3600_000 },
-      },
-    );
+    await storeMeetingNow(pipeline, '905', 'Poisoned');
     // As the host leaves a message it gave up on: the text as it was received.
     const poison = await pipeline.queues.queue(`${QUEUES.presence}-poison`);
     await poison.sendMessage(encodeMessage({ userId: '905', reason: 'calendar-changed' }), {

@@ -56,7 +56,7 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
     assert.ok((meeting?.at ?? Infinity) < start + 5000 && (free?.at ?? Infinity) < end + 5000);
   });
 
-  it('pushes nothing at the shared boundary of back-to-back appointments, and never Available between', async () => {
+  it('says Meeting until the end of back-to-back appointments, pushes only a new note where the subject changes, never Available between', async () => {
     const t0 = wholeSecondIn(3000);
     await pipeline.seed('502', [
       anAppointment({ subject: 'Sync', start: t0, end: t0 + 2000 }),
@@ -71,7 +71,7 @@ describe('§2–§4 presence pipeline: Azurite, the functions host and the PHONE
     );
     assert.deepEqual(shown(pushes), [
       ['Available', null, toIsoSeconds(t0)],
-      ['Meeting', 'Sync', toIsoSeconds(t0 + 4000)],
+      ['Meeting', 'Sync', toIsoSeconds(t0 + 6000)],
       ['Meeting', 'Planning', toIsoSeconds(t0 + 6000)],
       ['Available', null, null],
     ]);

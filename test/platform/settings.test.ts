@@ -243,3 +243,20 @@ describe('§7 URLs (issue 15.1)', () => {
     });
   }
 });
+
+describe('§7 EWS basic authentication (issue 15.1)', () => {
+  it('stops start-up when basic would send the password over http:', () => {
+    const error = configError(() =>
+      loadSettings({ EWS_URL: 'http://mail.contoso.com/EWS/Exchange.asmx', EWS_AUTH: 'basic' }),
+    );
+    assert.match(
+      error.message,
+      /^ {2}EWS_AUTH: basic sends the password readable: only over an https:\/\/ EWS URL$/m,
+    );
+    assert.equal(
+      loadSettings({ EWS_URL: 'https://mail.contoso.com/EWS/Exchange.asmx', EWS_AUTH: 'basic' }).ews.auth,
+      'basic',
+    );
+    assert.equal(loadSettings({ EWS_URL: 'http://mail.contoso.com/EWS/Exchange.asmx' }).ews.auth, 'ntlm');
+  });
+});

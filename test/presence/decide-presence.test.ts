@@ -199,6 +199,43 @@ describe('§3 push only on change', () => {
   });
 });
 
+describe('§3/§4 a stretch of meetings', () => {
+  const stretch: CalendarFacts = aCalendar({
+    appointments: [
+      anAppointment({ subject: 'Design review' }),
+      anAppointment({
+        subject: 'Standup',
+        start: utc('2026-11-24T10:00:00Z'),
+        end: utc('2026-11-24T11:00:00Z'),
+      }),
+    ],
+  });
+  const cases = [
+    {
+      name: 'says Meeting until the stretch ends, and wakes where the note changes',
+      at: '2026-11-24T09:00:00Z',
+      push: aPresenceBody({ availability: 'Meeting', note: 'Design review', until: '2026-11-24T11:00:00Z' }),
+      wakeUp: '2026-11-24T10:00:00Z',
+    },
+    {
+      name: 'pushes only the new note at the inner boundary, and wakes at the end',
+      at: '2026-11-24T10:00:00Z',
+      push: aPresenceBody({ availability: 'Meeting', note: 'Standup', until: '2026-11-24T11:00:00Z' }),
+      wakeUp: '2026-11-24T11:00:00Z',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () =>
+      assert.deepEqual(decided(facts({ at: c.at, calendar: stretch })), {
+        kind: 'current',
+        push: { ...c.push, sequence: nextSequence(0, utc(c.at)) },
+        stores: true,
+        wakeUp: c.wakeUp,
+      }),
+    );
+  }
+});
+
 describe('§3 override end', () => {
   const setAt = utc('2026-11-24T08:30:00Z');
   const overridden = aPresenceRecord('201', { override: anOverride({ availability: 'OutOfOffice', setAt }) });

@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { stateAt } from '../../shared/presence/evaluate.ts';
-import type { Appointment, Instant, PresenceInput, PresenceState } from '../../shared/presence/model.ts';
+import type {
+  Appointment,
+  Instant,
+  PresenceInput,
+  PresenceState,
+  Transition,
+} from '../../shared/presence/model.ts';
 import { prepareCalendar } from '../../shared/presence/prepare.ts';
 import { sameState } from '../../shared/presence/same-state.ts';
 import { floatingToInstant, toIanaZone } from '../../shared/presence/time-zone.ts';
-import { transitionsBetween } from '../../shared/presence/transitions.ts';
+import { nextChangeAfter, transitionsBetween } from '../../shared/presence/transitions.ts';
 import {
   anAppointment,
   anOutOfOffice,
@@ -102,8 +108,11 @@ const input: fc.Arbitrary<PresenceInput> = fc
 
 const anyInstant = fc.integer({ min: FROM, max: TO });
 
-function firstAfter(transitions: readonly { at: Instant }[], t: Instant): Instant | null {
-  return transitions.find((x) => x.at > t)?.at ?? null;
+/** SPEC §4 until: the next transition that changes availability, greeting or who decides (calendar, override). */
+function stretchEnd(transitions: readonly Transition[], t: Instant, state: PresenceState): Instant | null {
+  const ends = (x: PresenceState) =>
+    x.availability !== state.availability || x.greeting !== state.greeting || x.source !== state.source;
+  return transitions.find((x) => x.at > t && ends(x.state))?.at ?? null;
 }
 
 describe('§3 invariants (property-based)', () => {
@@ -142,17 +151,44 @@ describe('§3 invariants (property-based)', () => {
     );
   });
 
-  it('until is the next transition (null when there is none)', () => {
+  it('until is the end of the stretch of one availability (null when it never ends)', () => {
     fc.assert(
       fc.property(input, fc.array(anyInstant, { minLength: 1, maxLength: 20 }), (i, probes) => {
         const calendar = prepareCalendar(i);
         const transitions = transitionsBetween(calendar, FROM, TO);
         for (const t of [...probes, ...transitions.map((x) => x.at)]) {
-          assert.equal(
-            stateAt(calendar, t).until,
-            firstAfter(transitions, t),
-            `at ${new Date(t).toISOString()}`,
-          );
+          const state = stateAt(calendar, t);
+          assert.equal(state.until, stretchEnd(transitions, t, state), `at ${new Date(t).toISOString()}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('inside a stretch a transition changes only the note', () => {
+    fc.assert(
+      fc.property(input, (i) => {
+        const calendar = prepareCalendar(i);
+        let previous = stateAt(calendar, FROM);
+        for (const x of transitionsBetween(calendar, FROM, TO)) {
+          if (previous.until !== null && x.at < previous.until) {
+            assert.deepEqual(visible({ ...x.state, note: null }), visible({ ...previous, note: null }));
+          }
+          previous = x.state;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the next change is the next transition (null when there is none)', () => {
+    fc.assert(
+      fc.property(input, fc.array(anyInstant, { minLength: 1, maxLength: 20 }), (i, probes) => {
+        const calendar = prepareCalendar(i);
+        const transitions = transitionsBetween(calendar, FROM, TO);
+        for (const t of [...probes, ...transitions.map((x) => x.at)]) {
+          const next = transitions.find((x) => x.at > t)?.at ?? null;
+          assert.equal(nextChangeAfter(calendar, t), next, `at ${new Date(t).toISOString()}`);
         }
       }),
       { numRuns: 300 },
@@ -217,8 +253,29 @@ function visible(state: Visible): Visible {
   return { availability, greeting, note, absence, source };
 }
 
-/** SPEC §3 read word by word, with no precomputation: the oracle for the engine. */
+/**
+ * SPEC §3 read word by word, with no precomputation: the oracle for the engine. Out-of-office
+ * from the calendar returns at the end of its stretch (SPEC §3: an inner boundary changes only
+ * the note): the first instant after t, among all the calendar's, that is not out-of-office.
+ */
 function reference(i: PresenceInput, t: Instant): Visible {
+  const state = decided(i, t);
+  if (state.absence === null || state.source !== 'calendar') return state;
+  const instants = i.appointments.flatMap((a) => [a.start, a.end, ...(a.isAllDay ? placedDay(i, a) : [])]);
+  if (i.outOfOffice.status === 'scheduled') instants.push(i.outOfOffice.start, i.outOfOffice.end);
+  const end = instants
+    .filter((s) => s > t)
+    .sort((x, y) => x - y)
+    .find((s) => decided({ ...i, override: null }, s).availability !== 'OutOfOffice');
+  return { ...state, absence: { ...state.absence, returnsAt: end ?? null } };
+}
+
+function placedDay(i: PresenceInput, a: Appointment): Instant[] {
+  const zone = toIanaZone(i.mailboxTimeZone) ?? 'UTC';
+  return [floatingToInstant(a.start, zone), floatingToInstant(a.end, zone)];
+}
+
+function decided(i: PresenceInput, t: Instant): Visible {
   const zone = toIanaZone(i.mailboxTimeZone) ?? 'UTC';
   const message = i.outOfOffice.internalReplyHtml === null ? null : 'Away';
   const counts = (a: Appointment): 2 | 3 | null => {

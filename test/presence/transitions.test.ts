@@ -49,7 +49,7 @@ describe('§3 transitions within a window', () => {
         '2026-11-25T00:00:00Z',
       ),
       [
-        { at: '2026-11-24T09:00:00Z', state: meeting('A', '2026-11-24T10:00:00Z') },
+        { at: '2026-11-24T09:00:00Z', state: meeting('A', '2026-11-24T11:00:00Z') },
         { at: '2026-11-24T10:00:00Z', state: meeting('B', '2026-11-24T11:00:00Z') },
         { at: '2026-11-24T11:00:00Z', state: available(null) },
       ],

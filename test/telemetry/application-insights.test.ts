@@ -101,6 +101,8 @@ describe('§8 telemetry to Application Insights', () => {
     t.scanned({ durationMs: 1234, users: 12, integrated: 10 });
     t.graphThrottled(2000);
     t.subscriptionRenewed('graph', 'renewed');
+    t.subscriptionsLapsed(2);
+    t.credentialExpires('graph-client-secret', 20 * 86_400_000);
     await stopTelemetry();
   });
 
@@ -140,6 +142,8 @@ describe('§8 telemetry to Application Insights', () => {
       METRICS.scanUsers,
       METRICS.graphThrottled,
       METRICS.subscriptionRenewals,
+      METRICS.subscriptionsLapsed,
+      METRICS.credentialDaysLeft,
     ]) {
       assert.ok(names.has(name), `metric ${name} missing from ${[...names].join(', ')}`);
     }

@@ -107,8 +107,8 @@ export function getUserOofSettings(mailboxes: Mailboxes, user: SimUser, request:
     '<ResponseMessage ResponseClass="Success"><ResponseCode>NoError</ResponseCode></ResponseMessage>' +
     '<OofSettings xmlns="http://schemas.microsoft.com/exchange/services/2006/types">' +
     `<OofState>${state}</OofState><ExternalAudience>All</ExternalAudience>` +
-    `<Duration><StartTime>${utc(instantOf(replies.scheduledStartDateTime))}</StartTime>` +
-    `<EndTime>${utc(instantOf(replies.scheduledEndDateTime))}</EndTime></Duration>` +
+    `<Duration><StartTime>${zoneless(instantOf(replies.scheduledStartDateTime))}</StartTime>` +
+    `<EndTime>${zoneless(instantOf(replies.scheduledEndDateTime))}</EndTime></Duration>` +
     `<InternalReply><Message>${escapeXml(replies.internalReplyMessage)}</Message></InternalReply>` +
     `<ExternalReply><Message>${escapeXml(replies.externalReplyMessage)}</Message></ExternalReply>` +
     '</OofSettings><AllowExternalOof>All</AllowExternalOof></GetUserOofSettingsResponse>'
@@ -119,12 +119,21 @@ const configurationRequest = z.object({
   UserConfigurationName: z.object({ '@_Name': z.string() }),
 });
 
-/** OWA.UserOptions of the root folder: where the mailbox's time zone lives. */
-export function getUserConfiguration(mailboxes: Mailboxes, user: SimUser, request: unknown): string {
+/** OWA.UserOptions of the root folder: where the mailbox's time zone lives, once OWA has been opened. */
+export function getUserConfiguration(
+  mailboxes: Mailboxes,
+  user: SimUser,
+  request: unknown,
+  hasOwaOptions: boolean,
+): string {
   const parsed = configurationRequest.safeParse(request);
   const open = `<m:GetUserConfigurationResponse ${MESSAGES_AND_TYPES}><m:ResponseMessages>`;
   const close = '</m:ResponseMessages></m:GetUserConfigurationResponse>';
-  if (!parsed.success || parsed.data.UserConfigurationName['@_Name'] !== 'OWA.UserOptions') {
+  if (
+    !parsed.success ||
+    parsed.data.UserConfigurationName['@_Name'] !== 'OWA.UserOptions' ||
+    !hasOwaOptions
+  ) {
     return `${open}${errorMessage('GetUserConfiguration', 'ErrorItemNotFound', 'The specified object was not found in the store.')}${close}`;
   }
   const zone = mailboxes.mailboxSettings(user.id).timeZone;
@@ -159,7 +168,12 @@ export const pushSubscriptionRequest = z.object({
 });
 
 function utc(instant: number): string {
-  return `${new Date(instant).toISOString().slice(0, 19)}Z`;
+  return `${zoneless(instant)}Z`;
+}
+
+/** GetUserOofSettings Duration times: UTC without a zone designator (MS-OXWOOF's example `2008-02-01T00:00:00`). */
+function zoneless(instant: number): string {
+  return new Date(instant).toISOString().slice(0, 19);
 }
 
 function instantOf(value: SimDateTime): number {

@@ -76,6 +76,7 @@ const envelope = z.object({
           ExchangeImpersonation: z
             .object({
               ConnectingSID: z.object({
+                PrincipalName: xmlText.optional(),
                 PrimarySmtpAddress: xmlText.optional(),
                 SmtpAddress: xmlText.optional(),
               }),
@@ -104,6 +105,7 @@ export class EwsSim {
   readonly #requests: EwsRequestRecord[] = [];
   #busy: { count: number; backOffMs: number } = { count: 0, backOffMs: 0 };
   #handshakes = 0;
+  readonly #neverInOwa = new Set<string>();
   readonly #sockets = new Set<Socket>();
 
   constructor(mailboxes: Mailboxes, options: EwsSimOptions) {
@@ -130,6 +132,14 @@ export class EwsSim {
 
   subscriptionIds(): readonly string[] {
     return this.#push.subscriptionIds();
+  }
+
+  /**
+   * The mailbox was never opened in Outlook on the web: it has no OWA.UserOptions, so
+   * GetUserConfiguration answers ErrorItemNotFound (Exchange creates them on the first OWA visit).
+   */
+  neverOpenedInOwa(address: string): void {
+    this.#neverInOwa.add(this.#mailboxes.user(address).id);
   }
 
   /** The next `count` mailbox operations answer ErrorServerBusy with this BackOffMilliseconds. */
@@ -170,7 +180,8 @@ export class EwsSim {
     const [operation, request] = Object.entries(parsed.data.Envelope.Body)[0] ?? ['', undefined];
     const header = parsed.data.Envelope.Header === '' ? undefined : parsed.data.Envelope.Header;
     const sid = header?.ExchangeImpersonation?.ConnectingSID;
-    const impersonated = sid?.PrimarySmtpAddress ?? sid?.SmtpAddress ?? null;
+    const connecting = sid === undefined ? null : connectingSid(sid);
+    const impersonated = connecting?.address ?? null;
     const anchorHeader = req.headers['x-anchormailbox'];
     const record = (answer: 'ok' | 'fault') =>
       this.#requests.push({
@@ -185,6 +196,10 @@ export class EwsSim {
       record('fault');
       this.#soap(res, 500, faultEnvelope(this.#version, code, message, backOffMs));
     };
+    // ConnectingSIDType is an xs:choice: exactly one of its elements.
+    if (sid !== undefined && connecting === null) {
+      return fault('ErrorSchemaValidation', 'The request failed schema validation: ConnectingSID.');
+    }
     if (operation === 'GetServerTimeZones') {
       record('ok');
       return this.#soap(res, 200, answerEnvelope(this.#version, getServerTimeZones()));
@@ -200,7 +215,7 @@ export class EwsSim {
       );
     }
     let user: SimUser | undefined;
-    if (impersonated === null) {
+    if (connecting === null) {
       // Without impersonation the call is about the service account's own mailbox, which has none.
       user = this.#mailboxes.findUser(auth.account.username.replace(/^.*\\/, ''));
     } else {
@@ -210,13 +225,32 @@ export class EwsSim {
           'The account does not have permission to impersonate the requested user.',
         );
       }
-      user = this.#mailboxes.findUser(impersonated);
+      user = this.#impersonated(connecting);
     }
     if (user === undefined || !user.hasMailbox) {
       return fault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
     }
     record('ok');
     this.#soap(res, 200, answerEnvelope(this.#version, this.#operate(operation, user, request)));
+  }
+
+  /**
+   * The mailbox a ConnectingSID names, as Exchange resolves it: PrimarySmtpAddress only by the
+   * primary address, SmtpAddress by any SMTP proxy address, PrincipalName by the UPN.
+   */
+  #impersonated(sid: ConnectingSid): SimUser | undefined {
+    const user = this.#mailboxes.findUser(sid.address);
+    const address = sid.address.toLowerCase();
+    switch (sid.kind) {
+      case 'PrimarySmtpAddress':
+        return user?.mail === address ? user : undefined;
+      case 'SmtpAddress':
+        return user !== undefined && (user.mail === address || user.aliases.includes(address))
+          ? user
+          : undefined;
+      case 'PrincipalName':
+        return user?.userPrincipalName.toLowerCase() === address ? user : undefined;
+    }
   }
 
   #operate(operation: string, user: SimUser, request: unknown): string {
@@ -226,7 +260,7 @@ export class EwsSim {
       case 'GetUserOofSettingsRequest':
         return getUserOofSettings(this.#mailboxes, user, request);
       case 'GetUserConfiguration':
-        return getUserConfiguration(this.#mailboxes, user, request);
+        return getUserConfiguration(this.#mailboxes, user, request, !this.#neverInOwa.has(user.id));
       default:
         return this.#subscribe(user, request);
     }
@@ -314,6 +348,24 @@ export class EwsSim {
   #soap(res: ServerResponse, status: number, xml: string): void {
     send(res, status, 'text/xml; charset=utf-8', xml);
   }
+}
+
+interface ConnectingSid {
+  readonly kind: 'PrincipalName' | 'PrimarySmtpAddress' | 'SmtpAddress';
+  readonly address: string;
+}
+
+/** The one element of a ConnectingSID, or null when it holds none or several. */
+function connectingSid(sid: {
+  readonly PrincipalName?: string | undefined;
+  readonly PrimarySmtpAddress?: string | undefined;
+  readonly SmtpAddress?: string | undefined;
+}): ConnectingSid | null {
+  const given = (['PrincipalName', 'PrimarySmtpAddress', 'SmtpAddress'] as const).flatMap((kind) => {
+    const address = sid[kind];
+    return address === undefined ? [] : [{ kind, address }];
+  });
+  return given.length === 1 ? (given[0] ?? null) : null;
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -11,7 +11,7 @@ import type {
   MailboxOutOfOffice,
   SubscribeRequest,
 } from '../calendar-source.ts';
-import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt } from './ews-liveness.ts';
+import { EWS_STATUS_FREQUENCY_MINUTES, ewsExpiresAt, ewsKeepsSubscription } from './ews-liveness.ts';
 import { formatExchangeVersion, ianaOf, toAppointment, toOutOfOffice } from './ews-mapping.ts';
 import {
   dictionaryValue,
@@ -32,7 +32,7 @@ import type { EwsTransport } from './ews-transport.ts';
 export interface EwsSourceOptions {
   /** CALLBACK_URL: push notifications go to CALLBACK_URL + /api/notifications/ews. */
   readonly callbackUrl: URL | null;
-  /** Minutes between status pings (1–1440); the liveness of a subscription assumes at most 30. */
+  /** Minutes between status pings (1–1440). */
   readonly statusFrequencyMinutes?: number;
   /** CalendarView MaxEntriesReturned; longer views are paged. */
   readonly pageSize?: number;
@@ -42,11 +42,16 @@ export interface EwsSourceOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Where renewals are counted; by default the process's at the time (a no-op without a connection string). */
   readonly telemetry?: Telemetry;
+  /** Where a mailbox whose time zone cannot be read is named (once). */
+  readonly log?: AdminLog;
 }
 
 const MAX_BUSY_RETRIES = 3;
 /** A CalendarView longer than 20 pages of 500 is a runaway, not a calendar. */
 const MAX_PAGES = 20;
+/** When a mailbox has no zone of its own, this many of its next items tell the zone they were made in. */
+const ZONE_PROBE_ITEMS = 50;
+const WEEK_MS = 7 * 24 * 3_600_000;
 const WATERMARK_GONE = new Set([
   'ErrorInvalidWatermark',
   'ErrorExpiredSubscription',
@@ -64,8 +69,13 @@ export class EwsCalendarSource implements CalendarSource {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #telemetry: Telemetry | null;
+  readonly #log: AdminLog | null;
   /** Mailbox time zones by address: read with the out-of-office, used to place all-day items. */
   readonly #zones = new Map<string, string>();
+  /** The zone each mailbox's items were made in (their StartTimeZone), for a mailbox without one. */
+  readonly #itemZones = new Map<string, string>();
+  /** Mailboxes whose zone could not be read, named in the log once. */
+  readonly #zoneUnknownLogged = new Set<string>();
   #version: ServerVersion | null = null;
 
   constructor(transport: EwsTransport, options: EwsSourceOptions) {
@@ -77,6 +87,7 @@ export class EwsCalendarSource implements CalendarSource {
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#telemetry = options.telemetry ?? null;
+    this.#log = options.log ?? null;
   }
 
   /** The server's version as SPEC §6 writes it, once an answer carried it. */
@@ -129,9 +140,8 @@ export class EwsCalendarSource implements CalendarSource {
       );
       if (!settings.ok) return settings;
       // Read afresh: this is the periodic refresh of the mailbox's settings, the zone included.
-      const zone = await this.#mailboxZone(mailbox.email, true);
-      if (!zone.ok) return zone;
-      return ok({ outOfOffice: settings.value, timeZone: zone.value ?? 'UTC' });
+      const zone = await this.#placementZone(mailbox.email, true, () => this.#probeItemZone(mailbox.email));
+      return ok({ outOfOffice: settings.value, timeZone: zone ?? 'UTC' });
     });
   }
 
@@ -142,8 +152,8 @@ export class EwsCalendarSource implements CalendarSource {
     return this.#each(
       requests.map((request) => ({ ...request, userId: request.mailbox.userId })),
       async ({ mailbox, existing }) => {
-        // A push subscription lives as long as Exchange reaches us; one heard from lately is kept.
-        if (existing !== null && existing.source === 'ews' && (existing.expiresAt ?? Infinity) > now) {
+        // Kept until its deadline nears, whatever its pings say; then re-subscribed from its watermark.
+        if (existing !== null && existing.source === 'ews' && ewsKeepsSubscription(existing, now)) {
           return ok(existing);
         }
         if (this.#callbackUrl === null) {
@@ -242,13 +252,11 @@ export class EwsCalendarSource implements CalendarSource {
       start = lastStart;
     }
     const items = [...byId.values()];
+    const itemZone = commonZone(items);
+    if (itemZone !== null) this.#itemZones.set(email.toLowerCase(), itemZone);
     const needsZone = items.some((item) => item.IsAllDayEvent === 'true' && ianaOf(zoneId(item)) === null);
     let zone = this.#zones.get(email.toLowerCase()) ?? null;
-    if (needsZone && zone === null) {
-      const read = await this.#mailboxZone(email, false);
-      if (!read.ok) return read;
-      zone = read.value;
-    }
+    if (needsZone && zone === null) zone = await this.#placementZone(email, false, async () => itemZone);
     const appointments: Appointment[] = [];
     for (const item of items) {
       const appointment = toAppointment(item, zone);
@@ -257,29 +265,76 @@ export class EwsCalendarSource implements CalendarSource {
     return ok({ appointments });
   }
 
-  /** The mailbox's time zone (null when the mailbox has none configured); cached unless `fresh`. */
-  async #mailboxZone(email: string, fresh: boolean): Promise<Result<string | null>> {
+  /**
+   * The zone all-day items of a mailbox are placed in: its own (cached unless `fresh`). A mailbox
+   * whose zone cannot be read (never opened in Outlook on the web: ErrorItemNotFound) keeps the
+   * zone last read, else the one its items name, else none: it loses neither its out-of-office nor
+   * its calendar for it, and the log names it once.
+   */
+  async #placementZone(
+    email: string,
+    fresh: boolean,
+    fromItems: () => Promise<string | null>,
+  ): Promise<string | null> {
     const key = email.toLowerCase();
-    const known = this.#zones.get(key);
-    if (known !== undefined && !fresh) return ok(known);
+    const known = this.#zones.get(key) ?? null;
+    if (known !== null && !fresh) return known;
+    const read = await this.#readMailboxZone(email).catch((error: unknown) =>
+      fail(
+        error instanceof AppError
+          ? error
+          : new AppError('internal', 'EWS zone read failed', { cause: error }),
+      ),
+    );
+    if (read.ok && read.value !== null) {
+      this.#zones.set(key, read.value);
+      return read.value;
+    }
+    const fallback = known ?? (await fromItems());
+    if (!this.#zoneUnknownLogged.has(key)) {
+      this.#zoneUnknownLogged.add(key);
+      const why = read.ok ? 'none is set' : (ewsCodeOf(read.error) ?? read.error.message);
+      const instead =
+        known !== null
+          ? `keeping ${known}`
+          : fallback !== null
+            ? `using the zone its appointments name, ${fallback}`
+            : 'using UTC';
+      // A log outage must not cost the read.
+      await this.#log
+        ?.write(`Could not read the time zone of ${email} (${why}): ${instead}`, 'warning')
+        .catch(() => undefined);
+    }
+    return fallback;
+  }
+
+  /** The mailbox's own time zone (OWA.UserOptions of its root folder), null when none is set. */
+  async #readMailboxZone(email: string): Promise<Result<string | null>> {
+    return this.#run(email, `the time zone of ${email}`, getRegionalConfigurationBody(), (body) => {
+      const parsed = userConfigurationResponse.safeParse(body);
+      if (!parsed.success) return fail('an unreadable GetUserConfiguration answer');
+      const message =
+        parsed.data.GetUserConfigurationResponse.ResponseMessages.GetUserConfigurationResponseMessage;
+      const problem = messageFault(message);
+      if (problem !== null) return fail(problem);
+      return ok(dictionaryValue(parsed.data, 'timezone'));
+    });
+  }
+
+  /** The zone a mailbox's items name: known from its last calendar read, else from its next week's items. */
+  async #probeItemZone(email: string): Promise<string | null> {
+    const known = this.#itemZones.get(email.toLowerCase());
+    if (known !== undefined) return known;
+    const now = this.#now();
     const answer = await this.#run(
       email,
-      `the time zone of ${email}`,
-      getRegionalConfigurationBody(),
-      (body) => {
-        const parsed = userConfigurationResponse.safeParse(body);
-        if (!parsed.success) return fail('an unreadable GetUserConfiguration answer');
-        const message =
-          parsed.data.GetUserConfigurationResponse.ResponseMessages.GetUserConfigurationResponseMessage;
-        // A mailbox never opened in Outlook on the web has no OWA.UserOptions: no zone, not an error.
-        if (message.ResponseCode === 'ErrorItemNotFound') return ok(null);
-        const problem = messageFault(message);
-        if (problem !== null) return fail(problem);
-        return ok(dictionaryValue(parsed.data, 'timezone'));
-      },
-    );
-    if (answer.ok && answer.value !== null) this.#zones.set(key, answer.value);
-    return answer;
+      `the calendar of ${email}`,
+      findCalendarItemsBody({ start: now, end: now + WEEK_MS }, ZONE_PROBE_ITEMS),
+      readFindItem,
+    ).catch(() => null);
+    const zone = answer?.ok === true ? commonZone(answer.value.items) : null;
+    if (zone !== null) this.#itemZones.set(email.toLowerCase(), zone);
+    return zone;
   }
 
   /**
@@ -352,6 +407,18 @@ function readFindItem(
     items: folder?.Items?.CalendarItem ?? [],
     complete: folder === undefined || folder['@_IncludesLastItemInRange'] === 'true',
   });
+}
+
+/** The zone most of `items` were made in (a known Windows or IANA name), or null. */
+function commonZone(items: readonly EwsCalendarItem[]): string | null {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const zone = zoneId(item);
+    if (zone !== null && ianaOf(zone) !== null) counts.set(zone, (counts.get(zone) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [zone, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = zone;
+  return best;
 }
 
 function zoneId(item: EwsCalendarItem): string | null {

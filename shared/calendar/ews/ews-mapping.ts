@@ -63,14 +63,26 @@ export function toOutOfOffice(settings: EwsOofSettings): OutOfOffice | null {
     case 'Enabled':
       return { status: 'enabled', internalReplyHtml };
     case 'Scheduled': {
-      const start = Date.parse(settings.Duration?.StartTime ?? '');
-      const end = Date.parse(settings.Duration?.EndTime ?? '');
+      const start = parseUtc(settings.Duration?.StartTime ?? '');
+      const end = parseUtc(settings.Duration?.EndTime ?? '');
       if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
       return { status: 'scheduled', start, end, internalReplyHtml };
     }
     default:
       return null;
   }
+}
+
+/**
+ * An xs:dateTime that is UTC when it carries no zone designator, as GetUserOofSettings' Duration
+ * times (MS-OXWOOF: `2008-02-01T00:00:00`; the EWS Managed API reads them AssumeUniversal).
+ * Date.parse would read them in the host's zone.
+ */
+export function parseUtc(text: string): Instant {
+  const trimmed = text.trim();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(trimmed))
+    return Number.NaN;
+  return Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(trimmed) ? trimmed : `${trimmed}Z`);
 }
 
 /** SPEC §6: `v` + major.minor.build.revision zero-padded to 2.2.4.4 digits. */

@@ -11,12 +11,16 @@ import { NS, oneOrMany, xmlText } from '../../xml/xml-schemas.ts';
 /** Exchange 2013 is the oldest server SPEC §1 supports; every operation we use exists there. */
 export const REQUEST_SERVER_VERSION = 'Exchange2013';
 
-/** A request envelope; `impersonate` is the mailbox the service account acts as (ExchangeImpersonation). */
+/**
+ * A request envelope; `impersonate` is the mailbox the service account acts as
+ * (ExchangeImpersonation). SmtpAddress, as the EWS Managed API sends for Exchange 2010 and
+ * later: it takes any proxy address, where PrimarySmtpAddress refuses all but the primary one.
+ */
 export function soapEnvelope(body: string, impersonate: string | null): string {
   const impersonation =
     impersonate === null
       ? ''
-      : `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${escapeXml(impersonate)}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`;
+      : `<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>${escapeXml(impersonate)}</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`;
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +
     `<soap:Envelope xmlns:soap="${NS.soap}" xmlns:t="${NS.types}" xmlns:m="${NS.messages}">` +

@@ -118,12 +118,12 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: { availability: 'OutOfOffice', note: 'Offsite' },
   },
   {
-    name: 'back-to-back appointments → Meeting on, no gap',
+    name: 'back-to-back appointments → Meeting until the second ends, no gap',
     seed: (m, e) => {
       busy(m, e, { subject: 'First', start: at(-30), end: at(30) });
       busy(m, e, { subject: 'Second', start: at(30), end: at(90) });
     },
-    expect: { availability: 'Meeting', note: 'First' },
+    expect: { availability: 'Meeting', note: 'First', until: toIsoSeconds(at(90)) },
   },
   {
     name: 'a private appointment never reveals its subject',

@@ -8,7 +8,7 @@ import {
   startPhonelinkSimulator,
 } from '../../../dev/phonelink-sim/phonelink-simulator.ts';
 import { createServices, type Services } from '../../../shared/app/services.ts';
-import { loadSettings } from '../../../shared/config/load-settings.ts';
+import { DEFAULT_SCAN_SCHEDULE, loadSettings } from '../../../shared/config/load-settings.ts';
 import type { Appointment, Instant } from '../../../shared/presence/model.ts';
 import { QUEUES } from '../../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../../shared/queues/storage-work-queues.ts';
@@ -49,6 +49,8 @@ export interface LivePipelineOptions {
   readonly users: readonly SimUser[];
   /** How long the host leases a message while its function runs (a killed host's messages reappear after it). */
   readonly queueLeaseMs?: number;
+  /** The host runs the scan timer too (its start-up run, on SCAN_SCHEDULE's default). */
+  readonly scanTimer?: boolean;
 }
 
 export async function startLivePipeline(options: LivePipelineOptions): Promise<LivePipeline> {
@@ -60,6 +62,7 @@ export async function startLivePipeline(options: LivePipelineOptions): Promise<L
     PHONELINK_API_KEY: LIVE_API_KEY,
     PHONELINK_WEBHOOK_SECRET: LIVE_WEBHOOK_SECRET,
     INTEGRATION_ENABLED: 'true',
+    ...(options.scanTimer === true ? { PIPELINE_SCAN_TIMER: '1', SCAN_SCHEDULE: DEFAULT_SCAN_SCHEDULE } : {}),
   };
   const services = createServices(loadSettings(env));
   const queues = new StorageWorkQueues(createStorageClients(services.settings.storage).queueService);
