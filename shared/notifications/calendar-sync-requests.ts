@@ -2,57 +2,64 @@ import type { Instant } from '../presence/model.ts';
 import { GroupedSend } from '../queues/grouped-send.ts';
 import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
 import type { EwsEventWatermark } from './ews-event-watermarks.ts';
+import { decideRead, markIsSpent, type ReadMark, TRAILING_DELAY_SECONDS } from './read-coalescing.ts';
 
-/** The re-read waits this long, so a burst of notices for one user (create + update …) costs one read. */
-export const COALESCE_SECONDS = 1;
-/** Queue sends under way at once; users asked for meanwhile go out together in the next send. */
+/** Queue sends under way at once per kind; users asked for meanwhile go out together in the next send. */
 const MAX_SENDS_IN_FLIGHT = 2;
 const USERS_PER_JOB = 20;
+/** Marks kept before the spent ones are dropped. */
+const PRUNE_AT = 10_000;
 
 type Reason = 'notification' | 'resync';
+type Edge = 'leading' | 'trailing' | 'resync';
 
 /**
- * Turns change notifications (Graph or EWS) into calendar-sync jobs: delayed jobs of up to 20
- * users, and users whose job is queued and not yet visible are already covered. Sends are
- * group-committed: while one is under way, further users gather for the next, so 300 notices
- * a second become a few messages (and a few batched re-reads), and a quiet webhook sends at once.
+ * Turns change notifications (Graph or EWS) into calendar-sync jobs of up to 20 users, leading
+ * and trailing edge (read-coalescing.ts): a user's first notice is read at once, later ones while
+ * that read may be under way become one delayed read, and notices while that one is not visible
+ * yet cost nothing. Each notice costs the webhook at most one queue write, group-committed: while
+ * one send is under way, further users gather for the next, so 300 notices a second become a few
+ * messages, and a quiet webhook sends at once.
  */
 export class CalendarSyncRequests {
-  readonly #queues: WorkQueues;
-  /** userId → when the calendar-sync job already queued for them becomes visible. */
-  readonly #pending = new Map<string, Instant>();
-  readonly #groups: Record<Reason, GroupedSend>;
+  readonly #now: () => Instant;
+  /** userId → this instance's latest notice-driven message for them. */
+  readonly #marks = new Map<string, ReadMark>();
+  readonly #groups: Record<Edge, GroupedSend>;
   /** userId → the watermark of their latest EWS event, going out with their next job. */
   readonly #watermarks = new Map<string, EwsEventWatermark>();
 
   constructor(queues: WorkQueues, now: () => Instant = Date.now) {
-    this.#queues = queues;
-    const send = (reason: Reason) => (userIds: readonly string[]) => {
+    this.#now = now;
+    const send = (reason: Reason, delaySeconds: number) => (userIds: readonly string[]) => {
       const watermarks = this.#takeWatermarks(userIds);
-      return this.#queues.send(
+      // Every notice of the group arrived before this; a delayed message absorbs more until it is visible.
+      const notifiedAt = now();
+      return queues.send(
         QUEUES.calendarSync,
         {
           userIds: [...userIds],
           reason,
           outOfOfficeOnly: false,
-          // Every notice of the group arrived before this: a read begun later holds them all.
-          notifiedAt: now(),
+          notifiedAt,
+          ...(reason === 'notification' ? { coveredUntil: notifiedAt + delaySeconds * 1000 } : {}),
           ...(watermarks.length === 0 ? {} : { ewsWatermarks: watermarks }),
         } satisfies CalendarSyncMessage,
-        COALESCE_SECONDS,
+        delaySeconds,
       );
     };
     const options = { maxPerMessage: USERS_PER_JOB, maxInFlight: MAX_SENDS_IN_FLIGHT };
     this.#groups = {
-      notification: new GroupedSend(send('notification'), options),
-      resync: new GroupedSend(send('resync'), options),
+      leading: new GroupedSend(send('notification', 0), options),
+      trailing: new GroupedSend(send('notification', TRAILING_DELAY_SECONDS), options),
+      resync: new GroupedSend(send('resync', 0), options),
     };
   }
 
   /**
    * False when the queue could not be written (the caller lets the sender retry). `watermark`:
-   * the EWS event's, kept by the job once it has read that user (a user already queued keeps the
-   * older one: a resume then sends a few events again).
+   * the EWS event's, kept by the job once it has read that user (a user already covered keeps
+   * the older one: a resume then sends a few events again).
    */
   async request(
     userIds: readonly string[],
@@ -60,23 +67,38 @@ export class CalendarSyncRequests {
     reason: Reason,
     watermark?: EwsEventWatermark,
   ): Promise<boolean> {
-    const fresh = reason === 'resync' ? userIds : userIds.filter((id) => (this.#pending.get(id) ?? 0) <= now);
-    if (fresh.length === 0) return true;
-    if (watermark !== undefined && fresh.includes(watermark.userId)) {
+    const byEdge: Record<Edge, string[]> = { leading: [], trailing: [], resync: [] };
+    const before = new Map<string, ReadMark | undefined>();
+    for (const id of new Set(userIds)) {
+      if (reason === 'resync') {
+        byEdge.resync.push(id);
+        continue;
+      }
+      const mark = this.#marks.get(id);
+      const decision = decideRead(mark, now);
+      if (decision.kind === 'covered') continue;
+      before.set(id, mark);
+      this.#marks.set(id, decision.mark);
+      byEdge[decision.kind].push(id);
+    }
+    if (watermark !== undefined && before.has(watermark.userId)) {
       this.#watermarks.set(watermark.userId, watermark);
     }
-    const visibleAt = now + COALESCE_SECONDS * 1000;
-    for (const id of fresh) this.#pending.set(id, visibleAt);
+    const sends = (Object.keys(byEdge) as Edge[]).flatMap((edge) =>
+      byEdge[edge].length === 0 ? [] : [this.#groups[edge].add(byEdge[edge])],
+    );
     try {
-      await this.#groups[reason].add(fresh);
+      await Promise.all(sends);
     } catch {
-      for (const id of fresh) {
-        this.#pending.delete(id);
+      // Not queued: the user's earlier mark (if any) is what stands.
+      for (const [id, mark] of before) {
+        if (mark === undefined) this.#marks.delete(id);
+        else this.#marks.set(id, mark);
         this.#watermarks.delete(id);
       }
       return false;
     }
-    this.#prune(now);
+    this.#prune();
     return true;
   }
 
@@ -89,8 +111,9 @@ export class CalendarSyncRequests {
     });
   }
 
-  #prune(now: Instant): void {
-    if (this.#pending.size < 10_000) return;
-    for (const [id, visibleAt] of this.#pending) if (visibleAt <= now) this.#pending.delete(id);
+  #prune(): void {
+    if (this.#marks.size < PRUNE_AT) return;
+    const now = this.#now();
+    for (const [id, mark] of this.#marks) if (markIsSpent(mark, now)) this.#marks.delete(id);
   }
 }

@@ -37,14 +37,15 @@ export interface GraphWebhookDeps {
   readonly now: () => Instant;
 }
 
-export { COALESCE_SECONDS } from './calendar-sync-requests.ts';
-
 const IGNORED_LOG_EVERY_MS = 60_000;
 /**
- * Graph documents no largest delivery; it gathers the notices of the subscriptions that share a
- * notification URL (one per user here) for a moment. A hundred different subscriptions in one
- * POST is far beyond a delivery of one moment's changes, and what an unverified id may cost
- * (one storage read) is then bounded per request.
+ * Graph documents no largest delivery: it gathers the notices of the subscriptions that share a
+ * notification URL (one per user here), and retries a refused delivery for 4 hours, then drops
+ * it. So the bound counts only the subscriptions a POST makes us look up (notices whose
+ * clientState is not signed by us): Graph's own deliveries carry signed states and are never
+ * refused whatever their size, while a made-up POST costs at most this many reads. A hundred
+ * is far beyond the subscriptions with unsigned states one moment's changes can name (those
+ * states are replaced at each subscription's next renewal).
  */
 export const MAX_SUBSCRIPTIONS_PER_DELIVERY = 100;
 
@@ -54,8 +55,8 @@ export const MAX_SUBSCRIPTIONS_PER_DELIVERY = 100;
  * see client-states.ts; any other, and every lifecycle notice, against its stored subscription),
  * queue calendar-sync jobs and answer without calling Exchange. The work an anonymous caller
  * can cause is bounded: a notice without a clientState is dropped unread, each subscription is
- * looked up once per request (and unknown ones are remembered a while), and a POST naming more
- * subscriptions than a delivery holds is refused. Notices with an unknown subscription or a
+ * looked up once per request (and unknown ones are remembered a while), and a POST that would
+ * need more lookups than a delivery names subscriptions is refused. Notices with an unknown subscription or a
  * wrong clientState are ignored (counted in the log, at most once a minute).
  */
 export class GraphWebhook {
@@ -83,11 +84,19 @@ export class GraphWebhook {
     const notices = await readNotices(request, changeNotifications);
     if (!notices.ok) return notices.error;
     const now = this.#deps.now();
+    const checked = await this.#checked(notices.value, now);
+    // A signed state names its user: only the other notices cost a lookup.
+    const tooMany = beyondBound(checked.filter(({ check }) => check?.kind !== 'signed'));
+    if (tooMany !== null) return tooMany;
     const lookups = new Map<string, Promise<CalendarSubscription | null>>();
     const users = await Promise.all(
-      notices.value.map((notice) =>
-        this.#userOf(notice.subscriptionId, notice.clientState ?? null, lookups, now),
-      ),
+      checked.map(async ({ notice, check }) => {
+        if (check?.kind === 'signed') return check.userId;
+        // One of ours, but too old: a notice of a subscription that should be gone, or a replay.
+        if (check?.kind === 'expired') return this.#ignore(now);
+        // Any other state (an earlier random one, or signed under a key since lost) is compared with the stored one.
+        return (await this.#stored(notice, lookups, now))?.userId ?? null;
+      }),
     );
     const userIds = new Set(users.flatMap((userId) => (userId === null ? [] : [userId])));
     return this.#enqueue([...userIds], now, 'notification');
@@ -97,18 +106,18 @@ export class GraphWebhook {
     const notices = await readNotices(request, lifecycleNotifications);
     if (!notices.ok) return notices.error;
     const now = this.#deps.now();
+    const checked = await this.#checked(notices.value, now);
+    const tooMany = beyondBound(checked);
+    if (tooMany !== null) return tooMany;
     const lookups = new Map<string, Promise<CalendarSubscription | null>>();
     const resync = new Set<string>();
     const handled = new Set<string>();
-    for (const notice of notices.value) {
+    for (const { notice, check } of checked) {
       const event = lifecycleEventOf(notice.lifecycleEvent);
       if (event === null) continue;
-      const subscription = await this.#authentic(
-        notice.subscriptionId,
-        notice.clientState ?? null,
-        lookups,
-        now,
-      );
+      // Always against the stored subscription (it may be deleted), and never under an expired state.
+      const subscription =
+        check?.kind === 'expired' ? await this.#ignore(now) : await this.#stored(notice, lookups, now);
       // A copy of a notice already handled in this request costs nothing more.
       if (subscription === null || handled.has(`${event} ${subscription.id}`)) continue;
       handled.add(`${event} ${subscription.id}`);
@@ -124,53 +133,32 @@ export class GraphWebhook {
     return this.#enqueue([...resync], now, 'resync');
   }
 
-  /**
-   * The user a change notice is for, when it is authentic. A clientState that does not prove
-   * itself (an earlier random one, or signed under a key since lost) is compared with the
-   * stored subscription's, as before signing.
-   */
-  async #userOf(
-    subscriptionId: string,
-    clientState: string | null,
-    lookups: Map<string, Promise<CalendarSubscription | null>>,
-    now: Instant,
-  ): Promise<string | null> {
-    const check = await this.#check(clientState, now);
-    if (check?.kind === 'signed') return check.userId;
-    // One of ours, but too old: a notice of a subscription that should be gone, or a replay.
-    if (check?.kind === 'expired') return this.#ignore(now);
-    return (await this.#stored(subscriptionId, clientState, lookups, now))?.userId ?? null;
-  }
-
-  /** A lifecycle notice's subscription, when it is authentic: always the stored one, and never under an expired state. */
-  async #authentic(
-    subscriptionId: string,
-    clientState: string | null,
-    lookups: Map<string, Promise<CalendarSubscription | null>>,
-    now: Instant,
-  ): Promise<CalendarSubscription | null> {
-    if ((await this.#check(clientState, now))?.kind === 'expired') return this.#ignore(now);
-    return this.#stored(subscriptionId, clientState, lookups, now);
-  }
-
-  #check(clientState: string | null, now: Instant): Promise<ClientStateCheck> | null {
-    return clientState === null || this.#deps.clientStates === undefined
-      ? null
-      : this.#deps.clientStates.check(clientState, now);
+  /** Each notice with what its clientState proves (null: it has none, or nothing signs here). */
+  #checked<T extends Notice>(notices: readonly T[], now: Instant): Promise<Checked<T>[]> {
+    return Promise.all(
+      notices.map(async (notice) => {
+        const clientState = notice.clientState ?? null;
+        const check =
+          clientState === null || this.#deps.clientStates === undefined
+            ? null
+            : await this.#deps.clientStates.check(clientState, now);
+        return { notice, check };
+      }),
+    );
   }
 
   /** The notice's stored subscription when its clientState matches; no storage read for a notice without one. */
   async #stored(
-    subscriptionId: string,
-    clientState: string | null,
+    notice: Notice,
     lookups: Map<string, Promise<CalendarSubscription | null>>,
     now: Instant,
   ): Promise<CalendarSubscription | null> {
+    const clientState = notice.clientState ?? null;
     if (clientState === null) return this.#ignore(now);
-    let lookup = lookups.get(subscriptionId);
+    let lookup = lookups.get(notice.subscriptionId);
     if (lookup === undefined) {
-      lookup = this.#deps.known.get(subscriptionId, 'graph');
-      lookups.set(subscriptionId, lookup);
+      lookup = this.#deps.known.get(notice.subscriptionId, 'graph');
+      lookups.set(notice.subscriptionId, lookup);
     }
     const subscription = await lookup;
     if (subscription !== null && subscription.clientState !== null) {
@@ -179,17 +167,22 @@ export class GraphWebhook {
     return this.#ignore(now);
   }
 
-  /** Counts an ignored notice, logged at most once a minute. */
-  async #ignore(now: Instant): Promise<null> {
+  /**
+   * Counts an ignored notice, logged at most once a minute. The answer does not wait for the log
+   * line (the acknowledgement holds validation and the queue write only), nor fails with it.
+   */
+  #ignore(now: Instant): null {
     this.#ignored += 1;
     if (now - this.#ignoredLoggedAt >= IGNORED_LOG_EVERY_MS) {
       this.#ignoredLoggedAt = now;
       const count = this.#ignored;
       this.#ignored = 0;
-      await this.#deps.log.write(
-        `Ignored ${count} Microsoft Graph notification(s) with an unknown subscription or a wrong clientState`,
-        'warning',
-      );
+      void this.#deps.log
+        .write(
+          `Ignored ${count} Microsoft Graph notification(s) with an unknown subscription or a wrong clientState`,
+          'warning',
+        )
+        .catch(() => undefined);
     }
     return null;
   }
@@ -231,8 +224,7 @@ function describe(issue: { path: readonly PropertyKey[]; message: string } | und
 }
 
 /**
- * The notices of a POST, or the answer to give instead: the handshake, a refused body, or a
- * POST naming more subscriptions than a delivery holds.
+ * The notices of a POST, or the answer to give instead: the handshake or a refused body.
  */
 async function readNotices<T extends { readonly subscriptionId: string }>(
   request: WebhookRequest,
@@ -244,14 +236,29 @@ async function readNotices<T extends { readonly subscriptionId: string }>(
   if (!body.ok) return fail(refused(body.error));
   const parsed = schema.safeParse(body.value);
   if (!parsed.success) return fail(refuse(400, describe(parsed.error.issues[0])));
-  const subscriptions = new Set(parsed.data.value.map((notice) => notice.subscriptionId));
-  if (subscriptions.size > MAX_SUBSCRIPTIONS_PER_DELIVERY) {
-    return fail(
-      refuse(
-        400,
-        `${subscriptions.size} subscriptions in one POST; a delivery names at most ${MAX_SUBSCRIPTIONS_PER_DELIVERY}`,
-      ),
-    );
-  }
   return ok(parsed.data.value);
+}
+
+interface Notice {
+  readonly subscriptionId: string;
+  readonly clientState?: string | null | undefined;
+}
+
+type Checked<T extends Notice> = { readonly notice: T; readonly check: ClientStateCheck | null };
+
+/**
+ * The refusal of a POST whose notices would need more subscription lookups than a delivery
+ * names (notices without a clientState need none), or null.
+ */
+function beyondBound(checked: readonly Checked<Notice>[]): WebhookAnswer | null {
+  const ids = new Set(
+    checked.flatMap(({ notice, check }) =>
+      notice.clientState == null || check?.kind === 'expired' ? [] : [notice.subscriptionId],
+    ),
+  );
+  if (ids.size <= MAX_SUBSCRIPTIONS_PER_DELIVERY) return null;
+  return refuse(
+    400,
+    `${ids.size} subscriptions to look up in one POST; a delivery names at most ${MAX_SUBSCRIPTIONS_PER_DELIVERY}`,
+  );
 }

@@ -158,6 +158,9 @@ export function outOfStep<R extends PresenceMemory>(facts: PresenceFacts<R>): bo
   const decision = decidePresence(facts);
   if (decision.kind !== 'current') return false;
   const { record, now } = facts;
+  // A wake-up due this very minute is being run: what it changes is not late yet.
+  const wakingNow = record.wakeAt !== null && record.wakeAt <= now && now - record.wakeAt < MISSED_WAKE_UP_MS;
+  if (wakingNow) return false;
   if (decision.push !== null) {
     // Each try of a failing push reserves it again: one reserved lately is still being retried.
     const retrying =

@@ -22,6 +22,12 @@ export const calendarSyncMessage = z.object({
    */
   notifiedAt: z.number().int().optional(),
   /**
+   * For 'notification': every notice this message stands for arrived before this instant (a
+   * delayed message absorbs notices until it is visible). A user whose stored read began at or
+   * after it is up to date (notifications/read-coalescing.ts). Absent: `notifiedAt`.
+   */
+  coveredUntil: z.number().int().optional(),
+  /**
    * The users' addresses as the scan just read them from PHONE-LiNK, so the job need not look
    * each user up again (a scan of 10,000 users saves 10,000 storage reads).
    */

@@ -26,8 +26,15 @@ export interface Problem {
   readonly message: string;
 }
 
+/** Longest message an answer carries: a parser's reason may quote much of what was sent. */
+const MAX_MESSAGE_LENGTH = 500;
+
 export function problemOf(refusal: { readonly code: string; readonly message: string }): Problem {
-  return { error: refusal.code, message: refusal.message };
+  const { code, message } = refusal;
+  return {
+    error: code,
+    message: message.length <= MAX_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_MESSAGE_LENGTH)}…`,
+  };
 }
 
 const invalid = (message: string): BodyRefusal => ({ status: 400, code: 'input.invalid', message });

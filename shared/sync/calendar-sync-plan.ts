@@ -1,4 +1,5 @@
 import type { AppError } from '../errors.ts';
+import { readStillNeeded } from '../notifications/read-coalescing.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SyncHandOver } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncMessage, PresenceGroupMessage } from '../queues/messages.ts';
@@ -45,11 +46,8 @@ export function planReads(
   const { fullRead, withSubscription } = planLoad(message);
   const readCalendar = users.filter(({ stored }) => {
     if (message.outOfOfficeOnly) return calendarIsStale(stored, now, scanWindowDays);
-    // A read that began after the notice arrived already holds the change.
-    if (message.notifiedAt !== undefined && stored?.calendarReadAt != null) {
-      return stored.calendarReadAt < message.notifiedAt;
-    }
-    return true;
+    // A read that began after the notices arrived already holds their changes.
+    return readStillNeeded(stored?.calendarReadAt ?? null, message.coveredUntil ?? message.notifiedAt);
   });
   const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;
   const subscribe = !withSubscription

@@ -85,6 +85,32 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
       const push = world.phonelink.pushes.findLast((p) => p.userId === userId);
       assert.ok(push && push.at >= start, `pushed at ${push?.at}, before the start ${start}`);
     });
+
+    it('reads the calendar once for a change, and once more for the changes during that read', {
+      skip: SOURCE !== 'graph',
+    }, async () => {
+      const reads = () => world.exchange.operationCount('calendarView');
+      await quiet(world);
+      const before = reads();
+      const id = busy(world.mailboxes, email, {
+        subject: 'Burst 0',
+        showAs: 'oof',
+        start: at(-1),
+        end: at(50),
+      }).id;
+      await world.waitForPresence(userId, (p) => p.note === 'Burst 0', 20_000);
+      await quiet(world);
+      assert.equal(reads() - before, 1, 'one read for one change');
+      const burstFrom = reads();
+      for (let n = 1; n <= 5; n += 1) {
+        world.mailboxes.updateEvent(email, id, { subject: `Burst ${n}` });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await world.waitForPresence(userId, (p) => p.note === 'Burst 5', 20_000);
+      await quiet(world);
+      // The first notice is read at once, the four during that read in one read after it.
+      assert.ok(reads() - burstFrom <= 2, `${reads() - burstFrom} reads for a burst of five changes`);
+    });
   });
 
   describe('§5 the Graph notification route', { skip: SOURCE !== 'graph' }, () => {
@@ -103,14 +129,8 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
       const subscription = world.exchange.subscriptions().find((s) => s.userId === mailbox.id);
       assert.ok(subscription, 'the scan subscribed the user');
       // Quiet first: re-reads still due from earlier tests must not count against this one.
-      let readsBefore = -1;
-      await world.waitFor('no calendar reads for 1.5 s', async () => {
-        const reads = world.exchange.operationCount('calendarView');
-        if (reads === readsBefore) return true;
-        readsBefore = reads;
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
-        return world.exchange.operationCount('calendarView') === readsBefore;
-      });
+      await quiet(world);
+      const readsBefore = world.exchange.operationCount('calendarView');
       const answer = await world.post(
         '/api/notifications/graph',
         JSON.stringify({
@@ -177,3 +197,15 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
     }
   });
 });
+
+/** Until the simulated Exchange has seen no calendar read for 1.5 s: re-reads due from earlier steps are done. */
+async function quiet(world: ExchangeWorld): Promise<void> {
+  let before = -1;
+  await world.waitFor('no calendar reads for 1.5 s', async () => {
+    const reads = world.exchange.operationCount('calendarView');
+    if (reads === before) return true;
+    before = reads;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    return world.exchange.operationCount('calendarView') === before;
+  });
+}

@@ -123,17 +123,18 @@ describe('§5 Graph webhook', () => {
   });
 
   describe('change notifications', () => {
-    it('queues one delayed calendar re-read for a notice with the right clientState, and answers 202', async () => {
+    it('queues one immediate calendar re-read for a notice with the right clientState, and answers 202', async () => {
       const answer = await webhook.notifications(json({ value: [aNotice()] }));
       assert.equal(answer.status, 202);
       assert.equal(queues.sent.length, 1);
       const sent = queues.sent[0];
       assert.equal(sent?.queue, QUEUES.calendarSync);
-      assert.ok((sent?.delaySeconds ?? 0) >= 1);
+      assert.equal(sent?.delaySeconds, 0);
       const message = calendarSyncMessage.parse(sent?.message);
       assert.deepEqual(message.userIds, ['201']);
       assert.equal(message.reason, 'notification');
       assert.equal(message.notifiedAt, now);
+      assert.equal(message.coveredUntil, now);
     });
 
     it('ignores a notice with a wrong clientState: 202, nothing queued', async () => {
@@ -236,14 +237,27 @@ describe('§5 Graph webhook', () => {
       assert.equal(queues.sent.length, 0);
     });
 
-    it('coalesces a burst for one user into one re-read', async () => {
+    it('reads a burst at once, and the notices after it in one more read once it is done', async () => {
       const burst = [aNotice({ changeType: 'created' }), aNotice(), aNotice({ changeType: 'deleted' })];
+      const first = now;
       await webhook.notifications(json({ value: burst }));
+      now += 200; // the first read may be under way: later notices need one more read, after it
       await webhook.notifications(json({ value: [aNotice()] }));
-      assert.equal(queues.sent.length, 1);
-      now += 2_000; // the queued job has become visible: a later change needs a new read
+      now += 300;
       await webhook.notifications(json({ value: [aNotice()] }));
-      assert.equal(queues.sent.length, 2);
+      now += 300;
+      await webhook.notifications(json({ value: [aNotice({ changeType: 'deleted' })] }));
+      const sent = queues.sent.map(({ message, delaySeconds }) => {
+        const { userIds, coveredUntil } = calendarSyncMessage.parse(message);
+        return { userIds, delaySeconds, coveredUntil };
+      });
+      assert.deepEqual(sent, [
+        { userIds: ['201'], delaySeconds: 0, coveredUntil: first },
+        { userIds: ['201'], delaySeconds: 1, coveredUntil: first + 1_200 },
+      ]);
+      now += 2_000; // both reads are done: a later change is read at once
+      await webhook.notifications(json({ value: [aNotice()] }));
+      assert.equal(queues.sent.at(-1)?.delaySeconds, 0);
     });
 
     it('puts several users of one POST into one job', async () => {

@@ -120,6 +120,23 @@ describe('§5 the anonymous Graph webhook does bounded work (production wiring, 
     );
   });
 
+  it('never refuses a delivery of signed notices, however many subscriptions it names, and reads none of them', async () => {
+    const value = await Promise.all(
+      Array.from({ length: 150 }, async (_, i) =>
+        aNotice({
+          subscriptionId: `sub-signed-${i}`,
+          clientState: await world.services.clientStates.mint(`${300 + i}`),
+        }),
+      ),
+    );
+    world.operations.length = 0;
+    assert.equal((await post(world, 'notifications', { value })).status, 202);
+    assert.deepEqual(
+      world.operations.filter((op) => op.startsWith('subscriptions.')),
+      [],
+    );
+  });
+
   it('handles 1,000 copies of one lifecycle notice once: one read, one log line', async () => {
     const answer = await post(
       world,

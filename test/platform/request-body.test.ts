@@ -56,6 +56,13 @@ describe('§5 one request-body reader and one error shape for every route', () =
     assert.ok(pulled() <= ADMIN_LIMIT + CHUNK, `read ${pulled()} bytes`);
   });
 
+  it('keeps a refusal short even when the parser’s reason quotes much of the body', async () => {
+    const deep = '<a>'.repeat(20_000);
+    const answer = await world.ews.notifications(webhook(new TextEncoder().encode(deep)));
+    assert.equal(answer.status, 400);
+    assert.ok((answer.body ?? '').length < 1_000, `${(answer.body ?? '').length} characters`);
+  });
+
   /** Each route's answer to a body, as status and parsed JSON body. */
   const routes: Record<string, { limit: number; answer: (body: Uint8Array) => Promise<[number, unknown]> }> =
     {

@@ -395,6 +395,16 @@ describe('§4 out of step with the calendar (the hourly check)', () => {
       out: true,
     },
     {
+      name: 'not while the wake-up for the change is due this minute (it is being run)',
+      input: facts({ at: '2026-11-24T10:00:20Z', record: inStep }),
+      out: false,
+    },
+    {
+      name: 'when that wake-up is a minute overdue (it did not run)',
+      input: facts({ at: '2026-11-24T10:01:00Z', record: inStep }),
+      out: true,
+    },
+    {
       name: 'when no wake-up is on record for the next change',
       input: facts({ at: '2026-11-24T09:30:00Z', record: { ...inStep, wakeAt: null } }),
       out: true,
