@@ -51,6 +51,13 @@ try {
   await shutdown(1);
 }
 
+const EXCHANGE_PATHS = {
+  graph: 'Microsoft Graph',
+  ews: 'EWS',
+  hybrid:
+    'hybrid: Ann and Carla on Exchange Online, Bob, Dan and Eve on the Exchange Server; Dan moves to the cloud after 90 s',
+} as const;
+
 async function startOfflineDemo(): Promise<void> {
   console.log('No Exchange configured (GRAPH_CLIENT_ID, EWS_SERVER or EWS_URL): starting the offline demo…');
   const demo = await startDemo({
@@ -70,7 +77,7 @@ async function startOfflineDemo(): Promise<void> {
       `  Admin API key     ${demo.adminApiKey}`,
       `  Presence window   ${demo.presenceWindowUrl}`,
       `  Functions         ${demo.functionsUrl.replace('127.0.0.1', 'localhost')}/api/…`,
-      `  Exchange path     ${demo.source === 'graph' ? 'Microsoft Graph' : 'EWS'} (simulated; CALENDAR_SOURCE=${demo.source === 'graph' ? 'ews' : 'graph'} for the other)`,
+      `  Exchange path     ${EXCHANGE_PATHS[demo.source]} (simulated; CALENDAR_SOURCE=graph, ews or hybrid)`,
       `  Simulated Graph   ${demo.exchange.graphBaseUrl}`,
       `  Simulated EWS     ${demo.ewsUrl}`,
       '',

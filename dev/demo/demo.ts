@@ -10,6 +10,7 @@ import { trustLocalCa } from '../exchange-sim/trust.ts';
 import { freePort } from '../free-port.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../host/functions-host.ts';
 import { type PhonelinkSimulator, startPhonelinkSimulator } from '../phonelink-sim/phonelink-simulator.ts';
+import { splitDemoOrganization } from './hybrid-demo.ts';
 import { DEMO_USERS, seedMailboxes } from './seed.ts';
 
 export interface DemoOptions {
@@ -17,8 +18,8 @@ export interface DemoOptions {
   readonly port: number;
   /** Where Azurite and the local CA keep their files; null keeps everything in memory (tests). */
   readonly dataDir: string | null;
-  /** The Exchange path the functions use: Graph (default) or EWS, both simulated. */
-  readonly source?: 'graph' | 'ews';
+  /** The Exchange path the functions use: Graph (default), EWS, or both (hybrid), all simulated. */
+  readonly source?: 'graph' | 'ews' | 'hybrid';
   /** Use this admin key instead of a new one. */
   readonly adminApiKey?: string;
   readonly print?: (line: string) => void;
@@ -34,7 +35,7 @@ export interface RunningDemo {
   readonly exchange: ExchangeSimulator;
   /** EWS_URL of the simulated Exchange Server front-end. */
   readonly ewsUrl: string;
-  readonly source: 'graph' | 'ews';
+  readonly source: 'graph' | 'ews' | 'hybrid';
   readonly phonelink: PhonelinkSimulator;
   stop(): Promise<void>;
 }
@@ -85,6 +86,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const ews = mountEwsWithSettings(exchange, { username: 'svc-presence@contoso.com', password: newKey() });
     seedMailboxes(exchange.mailboxes, t0);
     const source = options.source ?? 'graph';
+    if (source === 'hybrid') started.push(splitDemoOrganization(exchange, t0));
 
     const port = await freePort(options.port);
     // The simulators call the functions on the loopback address the host listens on.
@@ -104,7 +106,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       print: () => undefined,
       env: {
         AzureWebJobsStorage: azurite.connectionString,
-        ...(source === 'ews' ? ews.settings : { CALENDAR_SOURCE: 'graph' }),
+        ...(source === 'graph' ? { CALENDAR_SOURCE: 'graph' } : { ...ews.settings, CALENDAR_SOURCE: source }),
         INTEGRATION_ENABLED: 'true',
         CALLBACK_URL: functionsUrl,
         ...graphSettingsFor(exchange, { clientId: CLIENT_ID, clientSecret: graphSecret }),

@@ -8,7 +8,7 @@ export interface StatusView {
   readonly status: 'online' | 'offline' | 'disabled';
   /** Why it is offline or disabled; null when online. */
   readonly cause: string | null;
-  readonly source: 'graph' | 'ews';
+  readonly source: 'graph' | 'ews' | 'hybrid';
   readonly integrationEnabled: boolean;
   readonly exchange: PartView;
   readonly phonelink: PartView;
@@ -50,7 +50,10 @@ export async function getStatus(services: AdminDeps): Promise<StatusView> {
   if (missing.length > 0) {
     return { status: 'offline', cause: `Not configured: ${missing.join(', ')} not set`, ...base };
   }
-  const exchangeName = settings.calendarSource === 'graph' ? 'Microsoft Graph' : 'EWS';
+  const exchangeName = EXCHANGE_NAMES[settings.calendarSource];
+  // A hybrid organization: each side's own outcome, so the cause names the side that fails.
+  const side = settings.calendarSource === 'hybrid' ? failingSide(reports) : null;
+  if (side !== null) return { status: 'offline', cause: side, ...base };
   if (exchange !== null && !exchange.ok) {
     return { status: 'offline', cause: `${exchangeName}: ${exchange.cause ?? 'failed'}`, ...base };
   }
@@ -66,16 +69,40 @@ export function missingSettings(settings: Settings): string[] {
   if (settings.phonelink.url === null) missing.push('PHONELINK_URL');
   if (settings.phonelink.apiKey === null) missing.push('PHONELINK_API_KEY');
   if (settings.callbackUrl === null) missing.push('CALLBACK_URL');
-  if (settings.calendarSource === 'ews') {
+  if (settings.calendarSource !== 'graph') {
     if (settings.ews.url === null) missing.push('EWS_SERVER or EWS_URL');
     if (settings.ews.username === null) missing.push('EWS_USERNAME');
     if (settings.ews.password === null) missing.push('EWS_PASSWORD');
+  }
+  if (settings.calendarSource === 'ews') {
+    // EWS alone needs no app registration.
   } else if (settings.graph.clientSecret !== null || settings.graph.clientCertificatePath !== null) {
     // With a secret or certificate the app registration must be named; without, managed identity.
     if (settings.graph.tenantId === null) missing.push('GRAPH_TENANT_ID');
     if (settings.graph.clientId === null) missing.push('GRAPH_CLIENT_ID');
   }
   return missing;
+}
+
+const EXCHANGE_NAMES: Readonly<Record<Settings['calendarSource'], string>> = {
+  graph: 'Microsoft Graph',
+  ews: 'EWS',
+  hybrid: 'Exchange (hybrid)',
+};
+
+const SIDES = [
+  { component: 'exchange-graph', name: 'Exchange Online (Microsoft Graph)', served: 'Exchange Server' },
+  { component: 'exchange-ews', name: 'Exchange Server (EWS)', served: 'Exchange Online' },
+] as const;
+
+/** The side of a hybrid organization that last failed, in words; null when both answer. */
+function failingSide(reports: readonly HealthReport[]): string | null {
+  const failing = SIDES.filter(({ component }) => reports.some((r) => r.component === component && !r.ok));
+  const [first] = failing;
+  if (first === undefined) return null;
+  const cause = reports.find((r) => r.component === first.component)?.cause ?? 'failed';
+  if (failing.length > 1) return `Neither side answers: ${first.name}: ${cause}`;
+  return `${first.name} does not answer: ${cause} (users on ${first.served} are still served)`;
 }
 
 function part(report: HealthReport | null): PartView {

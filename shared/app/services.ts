@@ -1,6 +1,7 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
 import { ClientStates, coversSubscriptionUntil } from '../calendar/client-states.ts';
 import { createCalendarSource } from '../calendar/create-calendar-source.ts';
+import type { MailboxRouteStore } from '../calendar/hybrid/mailbox-routes.ts';
 import { loadSettings, readLocalSettings } from '../config/load-settings.ts';
 import type { Settings } from '../config/settings.ts';
 import type { AdminLog, AdminLogReader } from '../log/admin-log.ts';
@@ -26,10 +27,12 @@ import { TableCalendarStore } from '../storage/table-calendar-store.ts';
 import { tableClientStateKey } from '../storage/table-client-state-key.ts';
 import { createTableHealthStore } from '../storage/table-health-store.ts';
 import { TableLastScanStore } from '../storage/table-last-scan.ts';
+import { TableMailboxRouteStore } from '../storage/table-mailbox-route-store.ts';
 import { TablePresenceStore } from '../storage/table-presence-store.ts';
 import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-store.ts';
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
 import { TableUserStore } from '../storage/table-user-store.ts';
+import { readMovedAgain } from '../sync/read-moved-again.ts';
 import { createSecretVault } from '../vault/create-secret-vault.ts';
 import type { SecretVault } from '../vault/secret-vault.ts';
 import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
@@ -62,6 +65,8 @@ export interface Services {
   readonly secretVault: SecretVault;
   /** Exchange (Graph or EWS, by CALENDAR_SOURCE); made on first use, so functions that do not read Exchange never sign in. */
   readonly calendarSource: CalendarSource;
+  /** CALENDAR_SOURCE=hybrid: the side each user's mailbox is on, kept on the user's record. */
+  readonly mailboxRoutes: MailboxRouteStore;
   /** The PHONE-LiNK server API (SPEC §4); fails on first use when PHONELINK_URL or PHONELINK_API_KEY is missing. */
   readonly phonelink: PhonelinkClient;
   /** The PHONE-LiNK connection as the presence worker sees it: reported to `health`, logged once per change. */
@@ -118,7 +123,15 @@ const FACTORIES: Factories = {
       clientState: (userId) => c.services.clientStates.mint(userId),
       renewable: coversSubscriptionUntil,
       log: c.services.log,
+      hybrid: {
+        routes: c.services.mailboxRoutes,
+        log: c.services.log,
+        health: c.services.health,
+        now: c.services.clock.now,
+        moved: (userIds) => readMovedAgain(c.services.queues, userIds),
+      },
     }),
+  mailboxRoutes: (c) => new TableMailboxRouteStore(table(c, TABLES.users)),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
   clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),

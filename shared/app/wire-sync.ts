@@ -1,6 +1,7 @@
 import { type DirectorySyncDeps, syncDirectory } from '../phonelink/directory-sync.ts';
 import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
+import type { MailboxCheckDeps } from '../sync/check-mailboxes.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
 import type { ScanDeps } from '../sync/scan.ts';
 import type { ScanTimerDeps } from '../sync/scan-timer.ts';
@@ -79,5 +80,16 @@ export function wireScanTimer(services: Services): ScanTimerDeps {
     log: services.log,
     schedule: services.settings.scanSchedule,
     now: services.clock.now,
+  };
+}
+
+/** The check of where each mailbox is served from (a hybrid organization's moves). */
+export function wireMailboxCheck(services: Services): MailboxCheckDeps {
+  return {
+    get calendarSource() {
+      return services.calendarSource;
+    },
+    users: services.users,
+    integrationEnabled: () => integrationEnabled(services),
   };
 }

@@ -8,10 +8,19 @@ import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
  * each mailbox gets its own result, so one unreadable calendar never fails the others.
  */
 export interface CalendarSource {
-  readonly kind: 'graph' | 'ews';
+  readonly kind: 'graph' | 'ews' | 'hybrid';
 
   /** Writes SPEC §6's "Starting …", "Using … URL: …", "Connected to …" lines; throws AppError when it cannot. */
   connect(log: AdminLog): Promise<void>;
+
+  /**
+   * Checks where each mailbox is served from, when a source can tell (hybrid: the side that
+   * holds it, re-routing the ones that moved). The others have nothing to check.
+   */
+  checkMailboxes?(mailboxes: readonly Mailbox[]): Promise<void>;
+
+  /** Where each mailbox is read, in words, for the log (hybrid: its side); absent: one place for all. */
+  placesOf?(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, string>>;
 
   readCalendars(
     mailboxes: readonly Mailbox[],

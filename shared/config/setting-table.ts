@@ -172,7 +172,7 @@ const storagePart = <T>(
 ) => setting({ ...parse, default: null, access: 'deployment-only', infra: 'derived', of });
 export const SETTING_TABLE = {
   CALENDAR_SOURCE: setting({
-    ...choice(['graph', 'ews']),
+    ...choice(['graph', 'ews', 'hybrid']),
     default: 'graph',
     access: 'read-write',
     page: { group: 'General', label: 'Calendar source' },

@@ -7,7 +7,8 @@ import type { Secret } from './secret.ts';
  * Secrets are `Secret` so that no log line or JSON can carry them.
  */
 export interface Settings {
-  readonly calendarSource: 'graph' | 'ews';
+  /** 'hybrid': both Graph and EWS configured, each mailbox read on the side that holds it. */
+  readonly calendarSource: 'graph' | 'ews' | 'hybrid';
   readonly integrationEnabled: boolean;
   readonly callbackUrl: URL | null;
   readonly graph: {

@@ -160,8 +160,11 @@ export interface RuntimeSettingsStore {
   put(values: Readonly<Record<string, string | number | boolean>>): Promise<void>;
 }
 
-/** The parts of the integration that talk to a far side, as the admin status and health views name them. */
-export type HealthComponent = 'exchange' | 'phonelink';
+/**
+ * The parts of the integration that talk to a far side, as the admin status and health views
+ * name them; 'exchange-graph' and 'exchange-ews' are the two sides of a hybrid organization.
+ */
+export type HealthComponent = 'exchange' | 'phonelink' | 'exchange-graph' | 'exchange-ews';
 
 export interface HealthReport {
   readonly component: HealthComponent;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ClientStateKeys } from '../calendar/client-states.ts';
+import { CLIENT_STATE_VALID_MS, type ClientStateKeys } from '../calendar/client-states.ts';
 import { AppError } from '../errors.ts';
 import type { Instant } from '../presence/model.ts';
 import { statusOf, storageError } from './storage-error.ts';
@@ -41,13 +41,22 @@ export function tableClientStateKey(table: Table): () => Promise<ClientStateKeys
 
 /**
  * Makes a new current key; the one it replaces keeps verifying the states it signed for one
- * validity (a key rotated twice within that drops the oldest early: rotate at most once per week).
+ * validity. Refused (with the first instant it may be made) while the previous rotation's
+ * validity runs: the key before would be dropped while its states may still be in use.
  */
-export async function rotateClientStateKey(table: Table, now: Instant): Promise<void> {
+export async function rotateClientStateKey(
+  table: Table,
+  now: Instant,
+): Promise<{ readonly rotated: true } | { readonly rotated: false; readonly notBefore: Instant }> {
   const current = keyRow.safeParse(await table.getOrNull(PARTITION, ROW));
   if (!current.success) {
+    // No key yet: the one made now is the first.
     await tableClientStateKey(table)();
-    return;
+    return { rotated: true };
+  }
+  const { rotatedAt } = current.data;
+  if (rotatedAt != null && now < rotatedAt + CLIENT_STATE_VALID_MS) {
+    return { rotated: false, notBefore: rotatedAt + CLIENT_STATE_VALID_MS };
   }
   await table.run('rotate the clientState key', (client) =>
     client.updateEntity(
@@ -62,6 +71,7 @@ export async function rotateClientStateKey(table: Table, now: Instant): Promise<
       { etag: current.data.etag },
     ),
   );
+  return { rotated: true };
 }
 
 function keysOf(row: z.infer<typeof keyRow>): ClientStateKeys {

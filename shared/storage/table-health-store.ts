@@ -7,7 +7,7 @@ const PARTITION = 'health';
 const OK_REFRESH_MS = 5 * 60_000;
 
 const row = z.object({
-  rowKey: z.enum(['exchange', 'phonelink']),
+  rowKey: z.enum(['exchange', 'phonelink', 'exchange-graph', 'exchange-ews']),
   ok: z.boolean(),
   cause: z.string().nullish(),
   at: z.number(),

@@ -42,6 +42,8 @@ export function planReads(
   users: readonly UserState[],
   now: Instant,
   scanWindowDays: number,
+  /** Where each user's mailbox is read (a hybrid organization's side), shown on the subscribing line. */
+  places: ReadonlyMap<string, string> = new Map(),
 ): ReadPlan {
   const { fullRead, withSubscription } = planLoad(message);
   const readCalendar = users.filter(({ stored }) => {
@@ -57,7 +59,10 @@ export function planReads(
       : users.filter((u) => subscriptionNeedsRenewal(u.subscription, now));
   const logLines = fullRead
     ? [
-        ...subscribe.map(({ mailbox }) => `Subscribing to availability of user: ${mailbox.email}`),
+        ...subscribe.map(({ mailbox }) => {
+          const place = places.get(mailbox.userId);
+          return `Subscribing to availability of user: ${mailbox.email}${place === undefined ? '' : ` (${place})`}`;
+        }),
         `Getting out-of-office settings for: ${readOutOfOffice.length} users`,
         ...readOutOfOffice.map(({ mailbox }) => `Getting out-of-office settings for: ${mailbox.email}`),
       ]

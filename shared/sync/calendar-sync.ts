@@ -86,10 +86,14 @@ export async function runCalendarSync(
     return mailbox == null ? [] : [{ ...user, mailbox }];
   });
   if (users.length === 0) return;
-  const reads = planReads(message, users, now, deps.scanWindowDays);
+  const source = deps.calendarSource;
+  const places =
+    planLoad(message).fullRead && source.placesOf !== undefined
+      ? await source.placesOf(users.map((u) => u.mailbox))
+      : undefined;
+  const reads = planReads(message, users, now, deps.scanWindowDays, places);
   await writeLines(deps.log, reads.logLines);
 
-  const source = deps.calendarSource;
   // Subscribe and store the subscriptions before reading the calendars: a change between the
   // two is then either in the read or notified to a subscription we already know. (Graph may
   // notify a new subscription at once; a notice for an id not stored yet is ignored.)

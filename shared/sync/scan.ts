@@ -70,6 +70,9 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
   const mailboxes = [...resolved.values()].flatMap((mailbox) =>
     mailbox === null ? [] : [{ ...mailbox, ...(joinedIds.has(mailbox.userId) ? { joined: true } : {}) }],
   );
+  // Before the jobs: each mailbox is then read on its side at once (a hybrid organization's
+  // weekly re-check of every route; the other sources have nothing to check).
+  await deps.calendarSource.checkMailboxes?.(mailboxes);
   // One listing instead of a read per user in the jobs.
   const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));
   await Promise.all(

@@ -89,6 +89,7 @@ describe('§5 admin page in a browser', () => {
     assert.deepEqual(await form.locator('select[name=CALENDAR_SOURCE] option').allTextContents(), [
       'graph',
       'ews',
+      'hybrid',
     ]);
     assert.equal(await form.locator('input[name=ADMIN_API_KEY]').isDisabled(), true);
     assert.equal(await form.locator('input[name=PHONELINK_API_KEY]').isDisabled(), false);

@@ -158,6 +158,14 @@ describe('simulated Graph subscriptions and notifications', () => {
     }
   });
 
+  it('keeps the clientState a subscription was created with: an update cannot change it', async () => {
+    const created = await subscribe();
+    // Graph's update takes expirationDateTime and notificationUrl only.
+    // Refused or ignored, the state stays.
+    await graphStatus(client.api(`/subscriptions/${created.id}`).patch({ clientState: 'another-state' }));
+    assert.equal((await client.api(`/subscriptions/${created.id}`).get()).clientState, 'state-for-ann');
+  });
+
   it('renews with PATCH, sends lifecycle notifications, and deletes', async () => {
     const created = await subscribe();
     const renewed = await client

@@ -16,7 +16,8 @@ import {
  * the calendar source, pushed to the PHONE-LiNK simulator. The source comes from
  * CALENDAR_SOURCE (graph by default), so the same scenarios check each Exchange path.
  */
-const SOURCE: CalendarSourceKind = process.env.CALENDAR_SOURCE === 'ews' ? 'ews' : 'graph';
+const SOURCES: readonly CalendarSourceKind[] = ['graph', 'ews', 'hybrid'];
+const SOURCE: CalendarSourceKind = SOURCES.find((s) => s === process.env.CALENDAR_SOURCE) ?? 'graph';
 
 const users = scenarioUsers(SCENARIOS);
 

@@ -276,7 +276,10 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
       kind: 'connectionString',
       connectionString: new Secret(connectionString),
     });
-    await rotateClientStateKey(new Table(storage.table(TABLES.runtimeSettings)), Date.now());
+    const keys = new Table(storage.table(TABLES.runtimeSettings));
+    assert.deepEqual(await rotateClientStateKey(keys, Date.now()), { rotated: true });
+    // A second rotation would drop the first key while its states may be in use.
+    assert.equal((await rotateClientStateKey(keys, Date.now())).rotated, false);
     // A process started after the rotation.
     const later = createServices(loadSettings({ AzureWebJobsStorage: connectionString }));
     const after = await later.clientStates.mint('202');

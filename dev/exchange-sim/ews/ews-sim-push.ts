@@ -6,6 +6,7 @@ import { escapeXml, parseXml } from '../../../shared/xml/safe-xml.ts';
 import { NS } from '../../../shared/xml/xml-schemas.ts';
 import { keepAliveAgents } from '../keep-alive-agents.ts';
 import type { MailboxChange, Mailboxes, SimUser } from '../mailboxes.ts';
+import { servedOn } from '../organization-split.ts';
 
 /**
  * EWS push notifications as Exchange sends them: calendar changes of a subscribed mailbox go to
@@ -158,6 +159,9 @@ export class EwsPush {
   #onChange(change: MailboxChange): void {
     for (const subscription of this.#subscriptions.values()) {
       if (subscription.userId !== change.userId) continue;
+      // A mailbox moved to Exchange Online: this server no longer sees its changes.
+      const user = this.#mailboxes.findUser(change.userId);
+      if (user === undefined || !servedOn(this.#mailboxes, user, 'exchangeServer')) continue;
       this.#queue(subscription, change);
       void this.#send(subscription);
     }

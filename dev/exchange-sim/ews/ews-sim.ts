@@ -6,6 +6,7 @@ import { channelBindingsHash } from '../../../shared/calendar/ews/ntlm.ts';
 import { parseXml } from '../../../shared/xml/safe-xml.ts';
 import { xmlText } from '../../../shared/xml/xml-schemas.ts';
 import type { Mailboxes, SimUser } from '../mailboxes.ts';
+import { servedOn } from '../organization-split.ts';
 import {
   findItem,
   getServerTimeZones,
@@ -227,7 +228,7 @@ export class EwsSim {
       }
       user = this.#impersonated(connecting);
     }
-    if (user === undefined || !user.hasMailbox) {
+    if (user === undefined || !user.hasMailbox || !servedOn(this.#mailboxes, user, 'exchangeServer')) {
       return fault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
     }
     record('ok');

@@ -7,6 +7,7 @@ import {
   type SimMailboxSettings,
   type SimUser,
 } from '../mailboxes.ts';
+import { servedOn } from '../organization-split.ts';
 import type { Faults, RequestKind } from './faults.ts';
 import { graphError, json, type SimRequest, type SimResponse } from './http.ts';
 import type { Subscriptions } from './subscriptions.ts';
@@ -147,7 +148,7 @@ export class GraphApi {
           );
     }
     if (!user) return graphError(404, 'ErrorInvalidUser', `The requested user '${userKey}' is invalid.`);
-    if (!user.hasMailbox) {
+    if (!user.hasMailbox || !servedOn(this.#o.mailboxes, user, 'exchangeOnline')) {
       return graphError(
         404,
         'MailboxNotEnabledForRESTAPI',

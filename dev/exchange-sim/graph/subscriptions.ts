@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { MailboxChange, Mailboxes } from '../mailboxes.ts';
+import { servedOn } from '../organization-split.ts';
 import { graphError, json, type SimResponse } from './http.ts';
 import type { Notifier } from './notifier.ts';
 
@@ -101,7 +102,7 @@ export class Subscriptions {
     }
     // As in /users/{key}: the object id or the UPN; a mail address or alias names nobody.
     const user = this.#options.mailboxes.findByKey(resourceUser);
-    if (!user?.hasMailbox) {
+    if (!user?.hasMailbox || !servedOn(this.#options.mailboxes, user, 'exchangeOnline')) {
       return extensionError(404, 'NotFound', `The requested user '${resourceUser}' is invalid.`);
     }
     if (!mayReadCalendars) {

@@ -9,6 +9,7 @@ import {
 } from '../../../dev/exchange-sim/graph/exchange-simulator.ts';
 import { graphSettingsFor } from '../../../dev/exchange-sim/graph/graph-app-settings.ts';
 import type { Mailboxes } from '../../../dev/exchange-sim/mailboxes.ts';
+import { mountOrganization } from '../../../dev/exchange-sim/organization-split.ts';
 import { trustLocalCa } from '../../../dev/exchange-sim/trust.ts';
 import { freePort } from '../../../dev/free-port.ts';
 import { type RunningFunctionsHost, startFunctionsHost } from '../../../dev/host/functions-host.ts';
@@ -27,7 +28,7 @@ import type { FunctionDefinition } from '../../../shared/runtime/define-function
  * SPEC §7 settings. `source` picks the Exchange path (CALENDAR_SOURCE); the EWS path plugs its
  * front-end into EXCHANGE_FRONT_ENDS, and the same tests then run against it.
  */
-export type CalendarSourceKind = 'graph' | 'ews';
+export type CalendarSourceKind = 'graph' | 'ews' | 'hybrid';
 
 export interface WorldUser {
   readonly id: string;
@@ -46,6 +47,8 @@ export interface ExchangeWorldOptions {
   readonly latencyMs?: number;
   readonly throttleRatio?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** More entry points of functions/ to serve (e.g. admin routes). */
+  readonly functions?: readonly string[];
 }
 
 export interface ExchangeWorld {
@@ -86,11 +89,15 @@ const COMMON_FUNCTIONS = [
 export const SOURCE_FUNCTIONS: Record<CalendarSourceKind, readonly string[]> = {
   graph: ['graph-notifications-http.ts', 'graph-lifecycle-http.ts'],
   ews: ['ews-notifications-http.ts'],
+  hybrid: ['graph-notifications-http.ts', 'graph-lifecycle-http.ts', 'ews-notifications-http.ts'],
 };
 
-async function loadFunctions(source: CalendarSourceKind): Promise<FunctionDefinition[]> {
+async function loadFunctions(
+  source: CalendarSourceKind,
+  more: readonly string[] = [],
+): Promise<FunctionDefinition[]> {
   const definitions: FunctionDefinition[] = [];
-  for (const file of [...COMMON_FUNCTIONS, ...SOURCE_FUNCTIONS[source]]) {
+  for (const file of [...COMMON_FUNCTIONS, ...SOURCE_FUNCTIONS[source], ...more]) {
     const module: Record<string, unknown> = await import(`../../../functions/${file}`);
     for (const value of Object.values(module)) {
       if (isDefinition(value)) definitions.push(value);
@@ -121,6 +128,18 @@ export const EXCHANGE_FRONT_ENDS: Record<
   ews: async (exchange) =>
     mountEwsWithSettings(exchange, { username: 'CONTOSO\\svc-presence', password: 'ews-world-password' })
       .settings,
+  // One organization across both: each mailbox where the test placed it (homesOf), the others
+  // alternately in the cloud and on the Exchange Server; the control call mounted.
+  hybrid: async (exchange) => {
+    const homes = mountOrganization(exchange);
+    exchange.mailboxes.users().forEach((user, i) => {
+      if (homes.homeOf(user) === null)
+        homes.place(user.mail, i % 2 === 0 ? 'exchangeOnline' : 'exchangeServer');
+    });
+    const ews = await EXCHANGE_FRONT_ENDS.ews?.(exchange);
+    const graph = await EXCHANGE_FRONT_ENDS.graph?.(exchange);
+    return { ...graph, ...ews, CALENDAR_SOURCE: 'hybrid' };
+  },
 };
 
 export async function startExchangeWorld(options: ExchangeWorldOptions): Promise<ExchangeWorld> {
@@ -168,7 +187,7 @@ export async function startExchangeWorld(options: ExchangeWorldOptions): Promise
     const host = await startFunctionsHost({
       port,
       settingsDir,
-      functions: await loadFunctions(options.source),
+      functions: await loadFunctions(options.source, options.functions),
       print: () => undefined,
       env: {
         ...(await frontEnd(exchange)),
