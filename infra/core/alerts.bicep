@@ -30,7 +30,7 @@ var alertRules = [
   {
     name: 'updates-failing'
     displayName: 'Presence updates failing'
-    description: 'Calendar reads or presence updates keep failing (failed queue invocations).'
+    description: 'Presence updates keep failing and are being retried (PHONE-LiNK unreachable or refusing the key, or the recalculation failing), or calendar-read invocations fail.'
     severity: 2
     frequency: 'PT15M'
     window: 'PT30M'

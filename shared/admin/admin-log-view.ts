@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../errors.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
+import { oneLogLine } from '../log/log-line.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 
 const PAGE = 500;
@@ -19,7 +20,13 @@ export async function readLog(
   const entries = await reader.readAfter(cursor?.data ?? null, PAGE);
   const last = entries.at(-1);
   return ok({
-    entries: entries.map((e) => ({ cursor: e.cursor, at: toIsoSeconds(e.at), level: e.level, line: e.line })),
+    // Lines stored before the log wrote them as one line each are shown as one line too.
+    entries: entries.map((e) => ({
+      cursor: e.cursor,
+      at: toIsoSeconds(e.at),
+      level: e.level,
+      line: oneLogLine(e.line),
+    })),
     cursor: last?.cursor ?? cursor?.data ?? null,
     more: entries.length === PAGE,
   });

@@ -1,6 +1,7 @@
 /**
  * The administrator's log (SPEC §6): readable lines, oldest first, read with a cursor.
- * Lines never carry a secret or a private subject; writers are responsible for that.
+ * Lines never carry a secret or a private subject; writers are responsible for that. Foreign
+ * values in a line need no care from writers: the log keeps each line one line (log-line.ts).
  */
 export interface AdminLog {
   write(line: string, level?: LogLevel): Promise<void>;

@@ -131,6 +131,7 @@ export async function recalculateOrRetry(
     // It may have reserved a push it never made.
     const since = earliest(earliest(options.unconfirmedSince, message.unconfirmedSince), startedAt);
     await deps.queues.send(QUEUES.presence, { ...retryMessage(message), unconfirmedSince: since }, delay);
+    (deps.telemetry ?? getTelemetry()).updateRetried('recalculation-failed');
     await deps.log
       .write(
         `Presence recalculation of user ${message.userId} failed (try ${message.attempt + 1}): ${
@@ -252,6 +253,7 @@ async function push(
       retryMessage(message),
       retryDelaySeconds(message.attempt, retryAfter, cause),
     );
+    telemetry.updateRetried(unauthorized ? 'phonelink-unauthorized' : 'phonelink-unreachable');
     return 'retry-scheduled';
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import type { AdminLog, AdminLogReader, LogEntry, LogLevel } from '../log/admin-log.ts';
+import { oneLogLine } from '../log/log-line.ts';
 import type { Table } from './table.ts';
 
 /**
@@ -61,7 +62,8 @@ export class TableAdminLog implements AdminLog, AdminLogReader {
     const entries = lines.map((line): LogEntry => {
       this.#counter = (this.#counter + 1) % 1_000_000;
       const cursor = `${cursorTime(at)}-${String(this.#counter).padStart(6, '0')}-${this.#instance}`;
-      return { cursor, at, level, line: line.slice(0, MAX_LINE) };
+      // Writers interpolate foreign values; here, once for all of them, each stays one line.
+      return { cursor, at, level, line: oneLogLine(line.slice(0, MAX_LINE)) };
     });
     for (const entry of entries) this.#echo?.(entry);
     const rows = entries.map((entry) => ({

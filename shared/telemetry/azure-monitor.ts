@@ -112,6 +112,9 @@ function meterTelemetry(): Telemetry {
   const pushes = meter.createCounter(METRICS.pushes, {
     description: 'Presence PUTs to PHONE-LiNK by outcome',
   });
+  const retries = meter.createCounter(METRICS.updateRetries, {
+    description: 'Presence updates that failed and were scheduled to be tried again, by cause',
+  });
   const lag = meter.createHistogram(METRICS.notificationToPushLag, {
     description: 'From a change notification to the accepted push it caused',
     unit: 'ms',
@@ -137,6 +140,7 @@ function meterTelemetry(): Telemetry {
   });
   return {
     pushed: (outcome) => pushes.add(1, { outcome }),
+    updateRetried: (cause) => retries.add(1, { cause }),
     notificationToPush: (lagMs) => lag.record(Math.max(0, lagMs)),
     scanned: (scan) => {
       scanDuration.record(Math.max(0, scan.durationMs));

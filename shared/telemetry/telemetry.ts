@@ -6,6 +6,12 @@
 export interface Telemetry {
   /** One PUT of presence to PHONE-LiNK ended with `outcome`. */
   pushed(outcome: PushOutcome): void;
+  /**
+   * A presence update failed and is tried again later, with back-off, until it gets through: its
+   * push failed (PHONE-LiNK unreachable or refusing the key), or the recalculation itself did
+   * (storage, a bug). The queue invocation still succeeds, so this is what says updates fail.
+   */
+  updateRetried(cause: UpdateFailure): void;
   /** A change notification arrived at `notifiedAt`; the push it caused was accepted now. */
   notificationToPush(lagMs: number): void;
   /** A directory scan (start-up, weekly, Force now) finished. */
@@ -23,11 +29,13 @@ export interface Telemetry {
 export type ExpiringCredential = 'graph-client-secret' | 'graph-client-certificate';
 
 export type PushOutcome = 'accepted' | 'superseded' | 'user-gone' | 'unauthorized' | 'retry';
+export type UpdateFailure = 'phonelink-unreachable' | 'phonelink-unauthorized' | 'recalculation-failed';
 export type RenewalOutcome = 'renewed' | 'recreated' | 'failed';
 
 /** Metric names as they appear in Application Insights (customMetrics). */
 export const METRICS = {
   pushes: 'presence.pushes',
+  updateRetries: 'presence.update_retries',
   notificationToPushLag: 'presence.notification_to_push_lag',
   scanDuration: 'scan.duration',
   scanUsers: 'scan.users',
@@ -41,6 +49,7 @@ export const METRICS = {
 
 export const noTelemetry: Telemetry = Object.freeze({
   pushed() {},
+  updateRetried() {},
   notificationToPush() {},
   scanned() {},
   graphThrottled() {},

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
+import { METRICS } from '../../shared/telemetry/telemetry.ts';
 import { loadedBy, monitoringQueries, queryProblems, readEmitted } from './telemetry-queries.ts';
 
 const emitted = readEmitted();
@@ -29,6 +30,12 @@ describe('§8 portal monitoring after azd up: alert rules and workbook', () => {
         `no alert about ${topic} among ${names.join(', ')}`,
       );
     }
+  });
+
+  it('counts a failing presence update by the retry it schedules: its queue invocation succeeds', () => {
+    const query = alerts.find((a) => a.file.endsWith('updates-failing.kql'))?.query ?? '';
+    assert.match(query, new RegExp(`name == '${METRICS.updateRetries.replace('.', '\\.')}'`));
+    assert.match(query, /customDimensions\.cause/);
   });
 
   it('relies for lost updates on the host poisoning a message after maxDequeueCount attempts', () => {

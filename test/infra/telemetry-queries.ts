@@ -13,6 +13,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 /** Which Telemetry method records each metric. */
 const EMITTER: Record<keyof typeof METRICS, keyof Telemetry> = {
   pushes: 'pushed',
+  updateRetries: 'updateRetried',
   notificationToPushLag: 'notificationToPush',
   scanDuration: 'scanned',
   scanUsers: 'scanned',

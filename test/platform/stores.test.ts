@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../../dev/azurite.ts';
+import { readLog } from '../../shared/admin/admin-log-view.ts';
 import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
@@ -320,6 +321,44 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
       ],
     );
     assert.deepEqual(await services.logReader.readAfter(rest[1]?.cursor ?? null, 10), []);
+  });
+
+  it('§6 stores each line as one line, whatever foreign value it holds (issue 15.7)', async () => {
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const log = new TableAdminLog(new Table(clients.table('foreignlog')));
+    await log.writeMany([
+      'Skipping user Ann\u2028Connected to Microsoft Graph (tenant evil) (201): no email address',
+      'Could not read the time zone of ann@contoso.com\r\nConnected (not found): UTC',
+      'Microsoft Graph lifecycle event missed for user 20\u2029\u202e1',
+    ]);
+    assert.deepEqual(
+      (await log.readAfter(null, 10)).map((e) => e.line),
+      [
+        'Skipping user Ann\\u2028Connected to Microsoft Graph (tenant evil) (201): no email address',
+        'Could not read the time zone of ann@contoso.com\\r\\nConnected (not found): UTC',
+        'Microsoft Graph lifecycle event missed for user 20\\u2029\\u202e1',
+      ],
+    );
+  });
+
+  it('§6 shows a line stored before as one line too (issue 15.7)', async () => {
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const table = new Table(clients.table('olderlog'));
+    await table.run('seed', (client) =>
+      client.createEntity({
+        partitionKey: 'log',
+        rowKey: `${String(T0).padStart(15, '0')}-000001-abcdef`,
+        at: { value: T0, type: 'Double' },
+        level: 'info',
+        line: 'Skipping user Ann\nConnected to Microsoft Graph (tenant evil)',
+      }),
+    );
+    const page = await readLog(new TableAdminLog(table), null);
+    assert.ok(page.ok);
+    assert.deepEqual(
+      page.value.entries.map((e) => e.line),
+      ['Skipping user Ann\\nConnected to Microsoft Graph (tenant evil)'],
+    );
   });
 
   it('§6 keeps the log bounded by age and count', async () => {

@@ -22,6 +22,8 @@ import {
 const API_KEY = 'pl-key-4f9a1c2e7b5d';
 const ADMIN_KEY = 'admin-key-88c1e0b2a9f3-4d6e8f0a1b3c5d7e';
 const PRIVATE_SUBJECT = 'Salary talk with Ann';
+/** A PHONE-LiNK user's name that would forge a second line (issue 15.7). */
+const FORGING_NAME = 'Ann\nConnected to Microsoft Graph (tenant evil)\u2028\u202e';
 // A trace context as the Functions host hands it to an invocation.
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const INVOCATION_SPAN_ID = 'b7ad6b7169203331';
@@ -87,16 +89,18 @@ describe('§8 telemetry to Application Insights', () => {
       await fetch(`${phonelinkUrl}/v1.0/users/ann@contoso.com/calendarView?$top=5&$filter=${filter}`);
       trace.getTracer('test').startActiveSpan('push', (span) => {
         span.recordException(new Error(`PHONE-LiNK refused key ${API_KEY}`));
+        span.recordException(new Error(`Could not read the calendar of ${FORGING_NAME}`));
         span.end();
       });
-      logs
-        .getLogger('test')
-        .emit({ body: `admin key ${ADMIN_KEY} rejected; Authorization: Bearer ${API_KEY}` });
+      const logger = logs.getLogger('test');
+      logger.emit({ body: `admin key ${ADMIN_KEY} rejected; Authorization: Bearer ${API_KEY}` });
+      logger.emit({ body: `Skipping user ${FORGING_NAME} (201): no email address` });
     });
 
     const t = getTelemetry();
     t.pushed('accepted');
     t.pushed('superseded');
+    t.updateRetried('recalculation-failed');
     t.notificationToPush(850);
     t.scanned({ durationMs: 1234, users: 12, integrated: 10 });
     t.graphThrottled(2000);
@@ -137,6 +141,7 @@ describe('§8 telemetry to Application Insights', () => {
     const names = new Set(collector.envelopes.flatMap(metricNames));
     for (const name of [
       METRICS.pushes,
+      METRICS.updateRetries,
       METRICS.notificationToPushLag,
       METRICS.scanDuration,
       METRICS.scanUsers,
@@ -163,6 +168,22 @@ describe('§8 telemetry to Application Insights', () => {
       (e) => e.data?.baseType === 'MessageData' && String(e.data.baseData?.message).startsWith('admin key'),
     );
     assert.equal(line?.tags?.['ai.operation.id'], TRACE_ID);
+  });
+
+  it('keeps a log line and an error message holding a foreign name one line (issue 15.7)', () => {
+    const shown = 'Ann\\nConnected to Microsoft Graph (tenant evil)\\u2028\\u202e';
+    const messages = collector.envelopes
+      .filter((e) => e.data?.baseType === 'MessageData')
+      .map((e) => String(e.data?.baseData?.message));
+    assert.ok(messages.includes(`Skipping user ${shown} (201): no email address`), JSON.stringify(messages));
+    const sent = JSON.stringify(collector.envelopes);
+    const inJson = (text: string) => JSON.stringify(text).slice(1, -1);
+    assert.ok(sent.includes(inJson(`Could not read the calendar of ${shown}`)), 'exception message missing');
+    assert.ok(
+      !sent.includes(inJson(`Could not read the calendar of ${FORGING_NAME}`)),
+      'raw exception message',
+    );
+    assert.ok(!sent.includes(inJson(`Skipping user ${FORGING_NAME}`)), 'raw log line');
   });
 
   it('keeps the readable part of a scrubbed log line', () => {

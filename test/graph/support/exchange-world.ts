@@ -85,6 +85,8 @@ const COMMON_FUNCTIONS = [
   'calendar-sync-queue.ts',
   'maintenance-timer.ts',
   'presence-queue.ts',
+  // What the scan wrote, as the administrator reads it (SPEC §5 GET /api/log).
+  'admin-log-http.ts',
 ];
 export const SOURCE_FUNCTIONS: Record<CalendarSourceKind, readonly string[]> = {
   graph: ['graph-notifications-http.ts', 'graph-lifecycle-http.ts'],
