@@ -28,6 +28,14 @@ const startup = loadSettings(process.env, local);
 const port = startup.port;
 const configured = startup.graph.clientId !== null || startup.ews.url !== null;
 
+// Declared before the top-level await below, which runs startOfflineDemo.
+const EXCHANGE_PATHS = {
+  graph: 'Microsoft Graph',
+  ews: 'EWS',
+  hybrid:
+    'hybrid: Ann and Carla on Exchange Online, Bob, Dan and Eve on the Exchange Server; Dan moves to the cloud after 90 s',
+} as const;
+
 const stoppers: (() => Promise<void>)[] = [];
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -50,13 +58,6 @@ try {
   console.error(error instanceof Error ? error.message : String(error));
   await shutdown(1);
 }
-
-const EXCHANGE_PATHS = {
-  graph: 'Microsoft Graph',
-  ews: 'EWS',
-  hybrid:
-    'hybrid: Ann and Carla on Exchange Online, Bob, Dan and Eve on the Exchange Server; Dan moves to the cloud after 90 s',
-} as const;
 
 async function startOfflineDemo(): Promise<void> {
   console.log('No Exchange configured (GRAPH_CLIENT_ID, EWS_SERVER or EWS_URL): starting the offline demo…');

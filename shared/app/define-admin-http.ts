@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { AdminDeps } from '../admin/admin-deps.ts';
 import { adminHandler } from '../admin/admin-http.ts';
 import { defineHttp, type HttpFunction } from '../runtime/define-function.ts';
-import { getServices, startupSettings } from './services.ts';
+import { getServices } from './services.ts';
 import { wireAdmin } from './wire-admin.ts';
 
 export interface AdminHttpDefinition {
@@ -22,6 +22,6 @@ export function defineAdminHttp(definition: AdminHttpDefinition): HttpFunction {
     name: definition.name,
     route: definition.route,
     methods: definition.methods,
-    handler: adminHandler(async () => wireAdmin(getServices(), startupSettings()), definition.handle),
+    handler: adminHandler(async () => wireAdmin(getServices()), definition.handle),
   });
 }

@@ -201,11 +201,6 @@ export function getServices(): Services {
   return current;
 }
 
-/** The settings the process started with (before any change made on the admin page). */
-export function startupSettings(): Settings {
-  return getServices().startup;
-}
-
 /** After this process changed a setting: the next getServices() looks for it at once. */
 export function followSettingsSoon(): void {
   follower?.followSoon();

@@ -1,5 +1,4 @@
 import type { AdminDeps } from '../admin/admin-deps.ts';
-import type { Settings } from '../config/settings.ts';
 import { requestScan } from '../sync/request-scan.ts';
 import type { Services } from './services.ts';
 import { servicesView } from './services-view.ts';
@@ -18,11 +17,11 @@ const READ_THROUGH = [
   'calendarSource',
 ] as const satisfies readonly (keyof Services)[];
 
-/** The admin API's use cases (SPEC §5); `startup`: the settings before any change made on the admin page. */
-export function wireAdmin(services: Services, startup: Settings = services.settings): AdminDeps {
+/** The admin API's use cases (SPEC §5), over the start-up settings (they merge what the admin page changed). */
+export function wireAdmin(services: Services): AdminDeps {
   return Object.assign(servicesView(services, READ_THROUGH), {
-    settings: startup,
-    adminApiKey: startup.adminApiKey,
+    settings: services.startup,
+    adminApiKey: services.startup.adminApiKey,
     requestScan: (reason: Parameters<AdminDeps['requestScan']>[0]) => requestScan(services.queues, reason),
     now: services.clock.now,
   });

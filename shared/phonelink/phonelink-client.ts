@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Secret } from '../config/secret.ts';
 import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
+import { parseRetryAfter } from '../runtime/retry.ts';
 import type { PresenceBody } from '../storage/stores.ts';
 
 /** A PHONE-LiNK user as the directory lists it (SPEC §4). */
@@ -178,16 +179,6 @@ function resolveNextLink(link: string, base: URL): URL {
     throw new AppError('phonelink.protocol', `PHONE-LiNK nextLink leaves the server (${url.origin})`);
   }
   return url;
-}
-
-/** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 function describe(cause: unknown): string {

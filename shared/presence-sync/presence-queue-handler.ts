@@ -10,6 +10,7 @@ import {
   type WorkQueues,
 } from '../queues/messages.ts';
 import { deliveryCount, redeliveredSince } from '../runtime/delivery-count.ts';
+import { Limiter } from '../runtime/limiter.ts';
 import { type RecalculatePresenceDeps, recalculateOrRetry } from './recalculate-presence.ts';
 
 /** The presence worker's parts: the recalculation it runs per user, and where it logs and requeues. */
@@ -102,31 +103,7 @@ function alone(group: PresenceGroupMessage) {
  */
 const GROUPED_AT_ONCE = 48;
 
-/** At most `size` calls at once; the others wait their turn in order. */
-class Slots {
-  readonly #size: number;
-  readonly #waiting: (() => void)[] = [];
-  #busy = 0;
-
-  constructor(size: number) {
-    this.#size = size;
-  }
-
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    if (this.#busy >= this.#size) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#busy += 1;
-    try {
-      return await call();
-    } finally {
-      const next = this.#waiting.shift();
-      // The slot passes straight to the next waiter.
-      if (next === undefined) this.#busy -= 1;
-      else next();
-    }
-  }
-}
-
-const groupSlots = new Slots(GROUPED_AT_ONCE);
+const groupSlots = new Limiter(GROUPED_AT_ONCE);
 
 async function recalculateOne(
   deps: PresenceQueueDeps,

@@ -4,7 +4,7 @@ import type { PhonelinkClient, PushOutcome } from '../phonelink/phonelink-client
 import type { PhonelinkHealth } from '../phonelink/phonelink-health.ts';
 import { decidePresence, forgetPush, type Push, wakeUpArrival } from '../presence/decide-presence.ts';
 import type { Instant, Policy } from '../presence/model.ts';
-import { type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import { MAX_DELAY_SECONDS, type PresenceMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
 import type {
   CalendarStore,
   PresenceRecord,
@@ -14,7 +14,7 @@ import type {
 } from '../storage/stores.ts';
 import { getTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import { freshPresenceRecord } from './presence-input.ts';
-import { MAX_DELAY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
+import { retryDelaySeconds } from './retry-policy.ts';
 import { delaySecondsUntil, singleWakeUps, type WakeUps } from './wake-ups.ts';
 
 export interface RecalculatePresenceDeps {

@@ -1,5 +1,5 @@
-/** Queue messages can be delayed by at most 7 days; keep a margin for clock differences. */
-export const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 60;
+import { MAX_DELAY_SECONDS } from '../queues/messages.ts';
+import { backoffSeconds } from '../runtime/retry.ts';
 
 export type RetryCause = 'unreachable' | 'unauthorized';
 
@@ -14,8 +14,8 @@ export function retryDelaySeconds(
   retryAfterSeconds: number | undefined,
   cause: RetryCause,
 ): number {
-  const backoff = Math.min(2 ** Math.max(0, Math.min(attempt, 20)), capSeconds(attempt, cause));
-  return Math.min(Math.max(backoff, retryAfterSeconds ?? 0), MAX_DELAY_SECONDS);
+  const backoff = { firstSeconds: 1, capSeconds: capSeconds(attempt, cause) };
+  return Math.min(backoffSeconds(attempt, backoff, retryAfterSeconds), MAX_DELAY_SECONDS);
 }
 
 function capSeconds(attempt: number, cause: RetryCause): number {

@@ -1,12 +1,12 @@
 import type { Instant } from '../presence/model.ts';
 import { GroupedSend } from '../queues/grouped-send.ts';
 import {
+  MAX_DELAY_SECONDS,
   type PresenceGroupMessage,
   type PresenceMessage,
   QUEUES,
   type WorkQueues,
 } from '../queues/messages.ts';
-import { MAX_DELAY_SECONDS } from './retry-policy.ts';
 
 /** Puts a user's wake-up for `wakeAt` on the presence queue; resolves once it is written. */
 export interface WakeUps {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { subscriptionRecord } from '../storage/records.ts';
 
+/** The longest visibility delay Azure Storage queues accept: 7 days. */
+export const MAX_QUEUE_DELAY_SECONDS = 7 * 24 * 3600;
+
+/** The longest delay our senders ask for: the queue's, less a margin for clocks that differ. */
+export const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_SECONDS - 60;
+
 /** Queue names (lower-case, as Azure requires). Poison queues are `<name>-poison`. */
 export const QUEUES = {
   /** Read one or more users' calendars and out-of-office from Exchange, store, (re)subscribe. */

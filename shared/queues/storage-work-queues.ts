@@ -1,9 +1,13 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { storageError } from '../storage/storage-error.ts';
-import { type PoisonQueues, poisonQueueOf, QUEUES, type QueueName, type WorkQueues } from './messages.ts';
-
-/** The longest visibility delay Azure Storage queues accept: 7 days. */
-export const MAX_DELAY_SECONDS = 7 * 24 * 3600;
+import {
+  MAX_QUEUE_DELAY_SECONDS,
+  type PoisonQueues,
+  poisonQueueOf,
+  QUEUES,
+  type QueueName,
+  type WorkQueues,
+} from './messages.ts';
 
 /**
  * Work queues over Azure Storage queues. Messages are JSON, then base64 (host.json
@@ -96,5 +100,5 @@ export function decodeMessage(text: string): unknown {
 /** Whole seconds from 0 to 7 days. */
 export function clampDelay(delaySeconds: number): number {
   if (!Number.isFinite(delaySeconds) || delaySeconds <= 0) return 0;
-  return Math.min(MAX_DELAY_SECONDS, Math.ceil(delaySeconds));
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(delaySeconds));
 }

@@ -1,6 +1,6 @@
 import type { CalendarSubscription, CalendarWindow } from '../calendar/calendar-source.ts';
 import type { PresenceMemory } from '../presence/decide-presence.ts';
-import type { Appointment, Instant, OutOfOffice, Override } from '../presence/model.ts';
+import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
 
 /**
  * What the service keeps in Azure Table storage. These are ports: `table-stores.ts` implements
@@ -59,13 +59,6 @@ export interface StoredCalendar {
 
 export interface CalendarStore {
   get(userId: string): Promise<StoredCalendar | null>;
-  saveAppointments(
-    userId: string,
-    window: CalendarWindow,
-    appointments: readonly Appointment[],
-    meta: { readonly readAt: Instant; readonly because: string },
-  ): Promise<void>;
-  saveOutOfOffice(userId: string, outOfOffice: OutOfOffice, timeZone: string, readAt: Instant): Promise<void>;
   /**
    * Both of one read (calendar, out-of-office, or both) in one write where the storage allows.
    * Not taken when a part is older than what is stored (a late job).
@@ -116,7 +109,6 @@ export interface PresenceStore {
   /** As `save`, answering the record's new etag (null when someone else won), so the next write needs no read. */
   saveForEtag(record: PresenceRecord): Promise<string | null>;
   list(): Promise<readonly PresenceRecord[]>;
-  delete(userId: string): Promise<void>;
 }
 
 export interface SubscriptionPut {

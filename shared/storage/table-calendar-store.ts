@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
-import type { CalendarWindow } from '../calendar/calendar-source.ts';
 import { AppError } from '../errors.ts';
 import type { Appointment, Instant, OutOfOffice } from '../presence/model.ts';
 import { appointmentRecord, optionalNumber, optionalString, outOfOfficeRecord } from './records.ts';
@@ -91,28 +90,6 @@ export class TableCalendarStore implements CalendarStore {
       return calendarOf(userId, row, meta, appointments);
     }
     throw new AppError('storage.conflict', 'Storage: calendar kept changing while being read');
-  }
-
-  async saveAppointments(
-    userId: string,
-    window: CalendarWindow,
-    appointments: readonly Appointment[],
-    meta: { readonly readAt: Instant; readonly because: string },
-  ): Promise<void> {
-    await this.saveRead(userId, {
-      readAt: meta.readAt,
-      because: meta.because,
-      calendar: { window, appointments },
-    });
-  }
-
-  async saveOutOfOffice(
-    userId: string,
-    outOfOffice: OutOfOffice,
-    timeZone: string,
-    readAt: Instant,
-  ): Promise<void> {
-    await this.saveRead(userId, { readAt, because: '', outOfOffice: { outOfOffice, timeZone } });
   }
 
   /**

@@ -68,10 +68,6 @@ export class TablePresenceStore implements PresenceStore {
     const rows = await this.#table.query(`RowKey eq '${ROW}'`);
     return rows.map(fromRow);
   }
-
-  async delete(userId: string): Promise<void> {
-    await this.#table.deleteIfExists(encodeKey(userId), ROW);
-  }
 }
 
 function fromRow(row: unknown): PresenceRecord {

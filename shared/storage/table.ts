@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
 import { isWellFormedText } from '../runtime/external-id.ts';
+import { Limiter } from '../runtime/limiter.ts';
 import { statusOf, storageError } from './storage-error.ts';
 
 /**
@@ -82,13 +83,12 @@ export class Table {
   async submitInBatches(actions: readonly TransactionAction[]): Promise<void> {
     const batches: TransactionAction[][] = [];
     for (let i = 0; i < actions.length; i += MAX_BATCH) batches.push(actions.slice(i, i + MAX_BATCH));
-    for (let i = 0; i < batches.length; i += BATCHES_AT_ONCE) {
-      await Promise.all(
-        batches
-          .slice(i, i + BATCHES_AT_ONCE)
-          .map((batch) => this.run('transaction', (client) => client.submitTransaction(batch))),
-      );
-    }
+    const limiter = new Limiter(BATCHES_AT_ONCE);
+    await Promise.all(
+      batches.map((batch) =>
+        limiter.run(() => this.run('transaction', (client) => client.submitTransaction(batch))),
+      ),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import { type CalendarSyncMessage, QUEUES, type WorkQueues } from '../queues/messages.ts';
+import { backoffSeconds } from '../runtime/retry.ts';
 
 /** Tries of one user's read, this one included, before it is left to the hourly refresh. */
 export const MAX_READ_ATTEMPTS = 5;
@@ -48,6 +49,6 @@ export async function readAgainLater(
 }
 
 function delaySeconds(attempt: number, retryAfterSeconds: number | undefined): number {
-  const backoff = FIRST_DELAY_SECONDS * 2 ** (attempt - 1);
-  return Math.min(Math.max(backoff, retryAfterSeconds ?? 0), MAX_DELAY_SECONDS);
+  const backoff = { firstSeconds: FIRST_DELAY_SECONDS, capSeconds: MAX_DELAY_SECONDS };
+  return Math.min(backoffSeconds(attempt - 1, backoff, retryAfterSeconds), MAX_DELAY_SECONDS);
 }

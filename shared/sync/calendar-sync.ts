@@ -39,7 +39,8 @@ export interface CalendarSyncDeps {
   readonly subscriptions: SubscriptionStore;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
-  readonly health?: HealthStore;
+  /** Where each job reports whether Exchange answered (GET /api/status). */
+  readonly health: HealthStore;
   readonly scanWindowDays: number;
   readonly now: () => Instant;
   /**
@@ -227,7 +228,6 @@ async function reportHealth(
   now: Instant,
   failures: readonly AppError[],
 ): Promise<void> {
-  if (deps.health === undefined) return;
   const outage = failures.find((error) => isTransient(error) || error.code === 'exchange.unauthorized');
   await deps.health.report(
     'exchange',

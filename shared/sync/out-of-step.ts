@@ -1,7 +1,7 @@
 import { outOfStep } from '../presence/decide-presence.ts';
 import type { Instant, Policy } from '../presence/model.ts';
 import { freshPresenceRecord } from '../presence-sync/presence-input.ts';
-import { MAX_DELAY_SECONDS } from '../presence-sync/retry-policy.ts';
+import { MAX_DELAY_SECONDS } from '../queues/messages.ts';
 import type { CalendarStore, PresenceStore } from '../storage/stores.ts';
 
 /** Calendars read at once: bounded, so 10,000 users are 500 rounds, not 10,000 reads in flight. */

@@ -16,7 +16,7 @@ import { mailboxOf } from './user-mailbox.ts';
 
 export interface ScanDeps {
   readonly calendarSource: CalendarSource;
-  /** H3's directory sync, bound to its dependencies. */
+  /** SPEC §4 directory sync, bound to its dependencies. */
   readonly syncDirectory: () => Promise<{
     readonly integrated: readonly UserRecord[];
     readonly removed: readonly UserRecord[];
@@ -28,7 +28,8 @@ export interface ScanDeps {
   readonly users: UserStore;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
-  readonly health?: HealthStore;
+  /** Where the scan reports whether Exchange answered (GET /api/status). */
+  readonly health: HealthStore;
   /** The "Activate" box, as it is now (the admin API can change it at run time). */
   readonly integrationEnabled: () => Promise<boolean>;
   readonly now: () => Instant;
@@ -52,10 +53,10 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
   try {
     await deps.calendarSource.connect(deps.log);
   } catch (error) {
-    await deps.health?.report('exchange', { ok: false, cause: readable(error) }, deps.now());
+    await deps.health.report('exchange', { ok: false, cause: readable(error) }, deps.now());
     throw error;
   }
-  await deps.health?.report('exchange', { ok: true }, deps.now());
+  await deps.health.report('exchange', { ok: true }, deps.now());
   const { integrated, removed, joined } = await deps.syncDirectory();
 
   for (const user of removed) await forget(deps, user);

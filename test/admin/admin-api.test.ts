@@ -12,6 +12,7 @@ import type { UserRecord } from '../../shared/storage/stores.ts';
 import { createRedactor, REDACTED } from '../../shared/telemetry/redaction.ts';
 import { storeReadCalendar } from '../pipeline/support/stored-calendar.ts';
 import { anAppointment, aPresenceBody, aPresenceRecord, aUserRecord } from '../support/builders.ts';
+import { saveAppointments, saveOutOfOffice } from '../support/calendar-writes.ts';
 import { type AdminWorld, SECRETS, startAdminWorld } from './admin-world.ts';
 
 const HOUR = 3_600_000;
@@ -434,7 +435,8 @@ describe('§5 admin API', () => {
           skipReason: 'no email address',
         }),
       ]);
-      await world.services.calendars.saveAppointments(
+      await saveAppointments(
+        world.services.calendars,
         '201',
         { start: now - 3_600_000, end: now + 7 * 86_400_000 },
         [
@@ -449,7 +451,8 @@ describe('§5 admin API', () => {
         ],
         { readAt: now, because: 'scan' },
       );
-      await world.services.calendars.saveOutOfOffice(
+      await saveOutOfOffice(
+        world.services.calendars,
         '201',
         { status: 'disabled', internalReplyHtml: null },
         'UTC',
@@ -501,13 +504,15 @@ describe('§5 admin API', () => {
     it('warns when PHONE-LiNK has shown another availability than the calendar for over a minute', async () => {
       const now = Date.now();
       await world.services.users.put(aUser({ id: '203', name: 'Carla', email: 'carla@contoso.com' }));
-      await world.services.calendars.saveAppointments(
+      await saveAppointments(
+        world.services.calendars,
         '203',
         { start: now - 3_600_000, end: now + 86_400_000 },
         [anAppointment({ id: 'c1', start: now - 300_000, end: now + 600_000 })],
         { readAt: now - 120_000, because: 'scan' },
       );
-      await world.services.calendars.saveOutOfOffice(
+      await saveOutOfOffice(
+        world.services.calendars,
         '203',
         { status: 'disabled', internalReplyHtml: null },
         'UTC',

@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
+import { createServices, type Services } from '../../shared/app/services.ts';
+import { wireGraphWebhook } from '../../shared/app/wire-webhooks.ts';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { CLIENT_STATE_VALID_MS, ClientStates } from '../../shared/calendar/client-states.ts';
+import { loadSettings } from '../../shared/config/load-settings.ts';
 import { Secret } from '../../shared/config/secret.ts';
-import { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
+import type { Settings } from '../../shared/config/settings.ts';
+import type { GraphWebhook } from '../../shared/notifications/graph-notifications.ts';
 import { MAX_BODY_BYTES, type WebhookRequest } from '../../shared/notifications/graph-webhook-http.ts';
 import { SubscriptionCache } from '../../shared/notifications/subscription-cache.ts';
 import { calendarSyncMessage, QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
 import { StorageWorkQueues } from '../../shared/queues/storage-work-queues.ts';
+import { systemClock } from '../../shared/runtime/clock.ts';
 import { createStorageClients } from '../../shared/storage/storage-clients.ts';
-import { Table } from '../../shared/storage/table.ts';
-import { TableAdminLog } from '../../shared/storage/table-admin-log.ts';
-import { TableSubscriptionStore } from '../../shared/storage/table-subscription-store.ts';
+import type { SubscriptionStore } from '../../shared/storage/stores.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 9);
 let now = NOW;
@@ -78,12 +81,16 @@ const signing = (fill: number) =>
 
 describe('§5 Graph webhook', () => {
   let azurite: RunningAzurite;
-  let subscriptions: TableSubscriptionStore;
+  let subscriptions: SubscriptionStore;
   let storageQueues: StorageWorkQueues;
   let queues: RememberingQueues;
   let webhook: GraphWebhook;
-  let log: TableAdminLog;
-  const cache = () => new SubscriptionCache(subscriptions, () => now);
+  let settings: Settings;
+  /** The production webhook (shared/app/wire-webhooks.ts), on its own services: fresh coalescing marks and cache. */
+  const graphWebhook = (overrides: Partial<Services> = {}) =>
+    wireGraphWebhook(
+      createServices(settings, { queues, clock: { now: () => now, sleep: systemClock.sleep }, ...overrides }),
+    );
 
   before(async () => {
     azurite = await startAzurite();
@@ -91,9 +98,9 @@ describe('§5 Graph webhook', () => {
       kind: 'connectionString',
       connectionString: new Secret(azurite.connectionString),
     });
-    subscriptions = new TableSubscriptionStore(new Table(clients.table('subscriptions')));
+    settings = loadSettings({ AzureWebJobsStorage: azurite.connectionString });
+    subscriptions = createServices(settings).subscriptions;
     storageQueues = new StorageWorkQueues(clients.queueService);
-    log = new TableAdminLog(new Table(clients.table('adminlog')));
     await subscriptions.put(aSubscription());
     await subscriptions.put(aSubscription({ id: 'sub-bob', userId: '202', clientState: 'Ym9iLXN0YXRl' }));
   });
@@ -105,7 +112,7 @@ describe('§5 Graph webhook', () => {
   beforeEach(() => {
     now += 60_000;
     queues = new RememberingQueues(storageQueues);
-    webhook = new GraphWebhook({ subscriptions, known: cache(), queues, log, now: () => now });
+    webhook = graphWebhook();
   });
 
   describe('validation handshake', () => {
@@ -160,14 +167,10 @@ describe('§5 Graph webhook', () => {
       const clientStates = signing(7);
       const signed = await clientStates.mint('301');
       assert.ok(signed.length <= 128);
-      const notFound: TableSubscriptionStore['getById'] = async () => assert.fail('no read expected');
-      webhook = new GraphWebhook({
-        subscriptions,
-        known: new SubscriptionCache({ getById: notFound }, () => now),
+      const notFound: SubscriptionStore['getById'] = async () => assert.fail('no read expected');
+      webhook = graphWebhook({
+        subscriptionCache: new SubscriptionCache({ getById: notFound }, () => now),
         clientStates,
-        queues,
-        log,
-        now: () => now,
       });
       const answer = await webhook.notifications(
         json({ value: [aNotice({ subscriptionId: 'sub-unknown-to-storage', clientState: signed })] }),
@@ -182,14 +185,7 @@ describe('§5 Graph webhook', () => {
       const signed = await clientStates.mint('301');
       const [version, , issued, nonce, mac] = signed.split('.');
       const otherUser = `${version}.${Buffer.from('302').toString('base64url')}.${issued}.${nonce}.${mac}`;
-      webhook = new GraphWebhook({
-        subscriptions,
-        known: cache(),
-        clientStates,
-        queues,
-        log,
-        now: () => now,
-      });
+      webhook = graphWebhook({ clientStates });
       for (const clientState of [otherUser, `${signed.slice(0, -2)}AA`, await other.mint('301')]) {
         assert.equal((await clientStates.check(clientState)).kind, 'forged');
         const answer = await webhook.notifications(json({ value: [aNotice({ clientState })] }));
@@ -206,14 +202,7 @@ describe('§5 Graph webhook', () => {
       const clientState = await lost.mint('203');
       await subscriptions.put(aSubscription({ id: 'sub-cy', userId: '203', clientState }));
       const clientStates = signing(7);
-      webhook = new GraphWebhook({
-        subscriptions,
-        known: cache(),
-        clientStates,
-        queues,
-        log,
-        now: () => now,
-      });
+      webhook = graphWebhook({ clientStates });
       await webhook.notifications(json({ value: [aNotice({ subscriptionId: 'sub-cy', clientState })] }));
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['203']);
     });
@@ -222,14 +211,7 @@ describe('§5 Graph webhook', () => {
       const keys = async () => ({ current: Buffer.alloc(32, 7), previous: null, rotatedAt: null });
       const clientState = await new ClientStates(keys, () => now - CLIENT_STATE_VALID_MS).mint('204');
       await subscriptions.put(aSubscription({ id: 'sub-dee', userId: '204', clientState }));
-      webhook = new GraphWebhook({
-        subscriptions,
-        known: cache(),
-        clientStates: signing(7),
-        queues,
-        log,
-        now: () => now,
-      });
+      webhook = graphWebhook({ clientStates: signing(7) });
       const answer = await webhook.notifications(
         json({ value: [aNotice({ subscriptionId: 'sub-dee', clientState })] }),
       );
@@ -266,6 +248,28 @@ describe('§5 Graph webhook', () => {
       );
       assert.equal(queues.sent.length, 1);
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds.sort(), ['201', '202']);
+    });
+  });
+
+  describe('the acknowledgement waits for nothing but validation and the queue write', () => {
+    /** An administrators' log that never answers: whatever waits for it never answers either. */
+    const stuckLog = { write: () => new Promise<void>(() => undefined) };
+    const withStuckLog = () => graphWebhook({ log: stuckLog });
+
+    it('answers a notice it ignores without waiting for the log line', async () => {
+      const answer = await withStuckLog().notifications(
+        json({ value: [aNotice({ clientState: 'guessed' })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
+    });
+
+    it('answers a lifecycle notice once its resync is queued, without waiting for the log line', async () => {
+      const answer = await withStuckLog().lifecycle(
+        json({ value: [aNotice({ lifecycleEvent: 'reauthorizationRequired' })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(calendarSyncMessage.parse(queues.sent[0]?.message).reason, 'resync');
     });
   });
 
@@ -336,14 +340,7 @@ describe('§5 Graph webhook', () => {
       const keys = async () => ({ current: Buffer.alloc(32, 7), previous: null, rotatedAt: null });
       const clientState = await new ClientStates(keys, () => now - CLIENT_STATE_VALID_MS).mint('205');
       await subscriptions.put(aSubscription({ id: 'sub-eve', userId: '205', clientState }));
-      webhook = new GraphWebhook({
-        subscriptions,
-        known: cache(),
-        clientStates: signing(7),
-        queues,
-        log,
-        now: () => now,
-      });
+      webhook = graphWebhook({ clientStates: signing(7) });
       const notice = aNotice({
         subscriptionId: 'sub-eve',
         clientState,

@@ -8,7 +8,7 @@ import {
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
 import { Secret } from '../../shared/config/secret.ts';
 import { AppError } from '../../shared/errors.ts';
-import { createPhonelinkClient, parseRetryAfter } from '../../shared/phonelink/phonelink-client.ts';
+import { createPhonelinkClient } from '../../shared/phonelink/phonelink-client.ts';
 import { aPresenceBody } from '../support/builders.ts';
 
 const API_KEY = 'sim-api-key';
@@ -136,20 +136,4 @@ describe('§4 PHONE-LiNK client: answers it does not trust', () => {
     answers.push({ status: 200, body: `{"users":[],"nextLink":"${url}/api/v1/users"}` });
     await rejectsWith(client().listUsers(), 'phonelink.protocol');
   });
-});
-
-describe('§4 Retry-After', () => {
-  const now = Date.UTC(2026, 10, 24, 14, 0, 0);
-  const cases = [
-    { header: '30', seconds: 30 },
-    { header: 'Tue, 24 Nov 2026 14:00:45 GMT', seconds: 45 },
-    { header: 'Tue, 24 Nov 2026 13:00:00 GMT', seconds: 0 },
-    { header: 'soon', seconds: undefined },
-    { header: null, seconds: undefined },
-  ];
-  for (const c of cases) {
-    it(`reads ${JSON.stringify(c.header)} as ${c.seconds} s`, () => {
-      assert.equal(parseRetryAfter(c.header, now), c.seconds);
-    });
-  }
 });

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { AppError } from '../../errors.ts';
 import { fail, ok, type Result } from '../../errors.ts';
+import { Limiter } from '../../runtime/limiter.ts';
+import { backoffSeconds, parseRetryAfter } from '../../runtime/retry.ts';
 import { graphStatusError, toGraphAppError } from './graph-errors.ts';
 import { batchResponse } from './graph-schemas.ts';
 import type { MailboxGate } from './mailbox-gate.ts';
@@ -37,13 +39,13 @@ export interface BatchStats {
 export class GraphBatcher {
   readonly #client: Client;
   readonly #gate: MailboxGate;
-  readonly #slots: Semaphore;
+  readonly #slots: Limiter;
   readonly stats: BatchStats = { batches: 0 };
 
   constructor(client: Client, gate: MailboxGate, concurrency = 16) {
     this.#client = client;
     this.#gate = gate;
-    this.#slots = new Semaphore(concurrency);
+    this.#slots = new Limiter(concurrency);
   }
 
   /** The final answer of each item by id (any status: callers judge 404 etc.), or an error when Graph could not be asked. */
@@ -73,7 +75,7 @@ export class GraphBatcher {
         }
         if (RETRYABLE.has(answer.status) && attempt < MAX_ATTEMPTS) {
           retry.push(item);
-          waitSeconds = Math.max(waitSeconds, answer.retryAfterSeconds ?? backoffSeconds(attempt));
+          waitSeconds = Math.max(waitSeconds, answer.retryAfterSeconds ?? jitteredBackoffSeconds(attempt));
           continue;
         }
         answers.set(item.id, ok({ status: answer.status, body: answer.body }));
@@ -132,37 +134,11 @@ export class GraphBatcher {
 }
 
 function retryAfter(headers: Readonly<Record<string, unknown>>): number | undefined {
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'retry-after') continue;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-    const date = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-    if (Number.isFinite(date)) return Math.max(0, (date - Date.now()) / 1000);
-  }
-  return undefined;
+  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after');
+  return found === undefined ? undefined : parseRetryAfter(found[1], Date.now());
 }
 
-function backoffSeconds(attempt: number): number {
-  return Math.min(2 ** (attempt - 1), 16) * (0.5 + Math.random() / 2);
-}
-
-class Semaphore {
-  #free: number;
-  readonly #waiters: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free -= 1;
-    else await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.#waiters.shift();
-      if (next === undefined) this.#free += 1;
-      else next();
-    }
-  }
+/** Without a Retry-After: a jittered back-off, so the retries of many posts do not arrive together. */
+function jitteredBackoffSeconds(attempt: number): number {
+  return backoffSeconds(attempt - 1, { firstSeconds: 1, capSeconds: 16 }) * (0.5 + Math.random() / 2);
 }

@@ -1,3 +1,5 @@
+import { Limiter } from '../../runtime/limiter.ts';
+
 /**
  * Outlook allows 4 concurrent requests per mailbox; more come back 429 (ApplicationThrottled).
  * A request touching several mailboxes (a $batch) waits until each has a free slot. Slots are
@@ -5,7 +7,7 @@
  */
 export class MailboxGate {
   readonly #limit: number;
-  readonly #slots = new Map<string, { active: number; waiters: (() => void)[] }>();
+  readonly #byMailbox = new Map<string, Limiter>();
 
   constructor(limit = 4) {
     this.#limit = limit;
@@ -13,37 +15,24 @@ export class MailboxGate {
 
   async run<T>(mailboxes: readonly string[], work: () => Promise<T>): Promise<T> {
     const keys = [...new Set(mailboxes.map((mailbox) => mailbox.toLowerCase()))].sort();
-    for (const key of keys) await this.#acquire(key);
+    const gated = keys.reduceRight<() => Promise<T>>(
+      (inner, key) => () => this.#limiterOf(key).run(inner),
+      work,
+    );
     try {
-      return await work();
+      return await gated();
     } finally {
-      for (const key of keys) this.#release(key);
+      // A mailbox nobody waits for is forgotten: the gate holds only mailboxes in use.
+      for (const key of keys) if (this.#byMailbox.get(key)?.busy === false) this.#byMailbox.delete(key);
     }
   }
 
-  async #acquire(key: string): Promise<void> {
-    let slot = this.#slots.get(key);
-    if (slot === undefined) {
-      slot = { active: 0, waiters: [] };
-      this.#slots.set(key, slot);
+  #limiterOf(key: string): Limiter {
+    let limiter = this.#byMailbox.get(key);
+    if (limiter === undefined) {
+      limiter = new Limiter(this.#limit);
+      this.#byMailbox.set(key, limiter);
     }
-    if (slot.active < this.#limit) {
-      slot.active += 1;
-      return;
-    }
-    const waiting = slot;
-    await new Promise<void>((resolve) => waiting.waiters.push(resolve));
-  }
-
-  #release(key: string): void {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return;
-    const next = slot.waiters.shift();
-    if (next !== undefined) {
-      next(); // the slot passes straight to the next waiter
-      return;
-    }
-    slot.active -= 1;
-    if (slot.active === 0) this.#slots.delete(key);
+    return limiter;
   }
 }

@@ -2,6 +2,7 @@ import type { CalendarWindow } from '../../../shared/calendar/calendar-source.ts
 import type { Appointment, Instant } from '../../../shared/presence/model.ts';
 import type { CalendarStore, UserRecord, UserStore } from '../../../shared/storage/stores.ts';
 import { anOutOfOffice, aUserRecord, utc } from '../../support/builders.ts';
+import { saveAppointments, saveOutOfOffice } from '../../support/calendar-writes.ts';
 
 /** The week the use-case tests read: 2026-11-24 to 2026-12-01 (UTC). */
 export const TEST_WEEK: CalendarWindow = {
@@ -29,6 +30,6 @@ export async function storeReadCalendar(
 ): Promise<void> {
   const { readAt, window = TEST_WEEK, because = 'scan' } = read;
   await stores.users.put(aUserRecord(userId, { updatedAt: readAt, ...read.user }));
-  await stores.calendars.saveAppointments(userId, window, appointments, { readAt, because });
-  await stores.calendars.saveOutOfOffice(userId, anOutOfOffice(), 'UTC', readAt);
+  await saveAppointments(stores.calendars, userId, window, appointments, { readAt, because });
+  await saveOutOfOffice(stores.calendars, userId, anOutOfOffice(), 'UTC', readAt);
 }
