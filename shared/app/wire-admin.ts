@@ -15,6 +15,7 @@ const READ_THROUGH = [
   'subscriptions',
   'health',
   'mailboxRoutes',
+  'calendarSource',
 ] as const satisfies readonly (keyof Services)[];
 
 /** The admin API's use cases (SPEC §5), over the start-up settings (they merge what the admin page changed). */
