@@ -117,11 +117,14 @@ export class GraphWebhook {
       if (event === null) continue;
       // Always against the stored subscription (it may be deleted), and never under an expired state.
       const subscription =
-        check?.kind === 'expired' ? await this.#ignore(now) : await this.#stored(notice, lookups, now);
+        check?.kind === 'expired' ? this.#ignore(now) : await this.#stored(notice, lookups, now);
       // A copy of a notice already handled in this request costs nothing more.
       if (subscription === null || handled.has(`${event} ${subscription.id}`)) continue;
       handled.add(`${event} ${subscription.id}`);
-      await this.#deps.log.write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`);
+      // The log line is not on the acknowledgement's path (nor can its failure refuse the notice).
+      void this.#deps.log
+        .write(`Microsoft Graph lifecycle event ${event} for user ${subscription.userId}`)
+        .catch(() => undefined);
       if (event === 'subscriptionRemoved') {
         // Gone for good: forget it, so the resync creates a new one rather than renewing.
         this.#deps.known.forget(subscription.id);

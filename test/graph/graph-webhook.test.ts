@@ -251,6 +251,28 @@ describe('§5 Graph webhook', () => {
     });
   });
 
+  describe('the acknowledgement waits for nothing but validation and the queue write', () => {
+    /** An administrators' log that never answers: whatever waits for it never answers either. */
+    const stuckLog = { write: () => new Promise<void>(() => undefined) };
+    const withStuckLog = () => graphWebhook({ log: stuckLog });
+
+    it('answers a notice it ignores without waiting for the log line', async () => {
+      const answer = await withStuckLog().notifications(
+        json({ value: [aNotice({ clientState: 'guessed' })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(queues.sent.length, 0);
+    });
+
+    it('answers a lifecycle notice once its resync is queued, without waiting for the log line', async () => {
+      const answer = await withStuckLog().lifecycle(
+        json({ value: [aNotice({ lifecycleEvent: 'reauthorizationRequired' })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.equal(calendarSyncMessage.parse(queues.sent[0]?.message).reason, 'resync');
+    });
+  });
+
   describe('bad input never makes a 5xx', () => {
     const cases = [
       { name: 'no body', req: () => request({}), status: 400 },

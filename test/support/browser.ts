@@ -82,7 +82,12 @@ const packageJson = z.object({ version: z.string() });
  */
 async function unpackedPackageChromium(): Promise<string> {
   const require = createRequire(join(ROOT, 'package.json'));
-  const entry = require.resolve(PACKAGE);
+  let entry: string;
+  try {
+    entry = require.resolve(PACKAGE);
+  } catch (error) {
+    throw new Error(`no ${DEBIAN_CHROMIUM} and no ${PACKAGE}: run npm install`, { cause: error });
+  }
   const manifest = join(dirname(entry), '..', 'package.json');
   const { version } = packageJson.parse(JSON.parse(await readFile(manifest, 'utf8')));
   const cache = join(ROOT, 'node_modules', '.cache');

@@ -93,13 +93,17 @@ export async function startLivePipeline(options: LivePipelineOptions): Promise<L
   return pipeline;
 }
 
-async function spawnHost(env: Record<string, string>, leaseMs: number | undefined): Promise<HostProcess> {
-  const child = spawn(process.execPath, [HOST_SCRIPT], {
-    env: {
-      ...process.env,
-      ...env,
-      ...(leaseMs === undefined ? {} : { PIPELINE_QUEUE_LEASE_MS: String(leaseMs) }),
-    },
+function spawnHost(env: Record<string, string>, leaseMs: number | undefined): Promise<HostProcess> {
+  return spawnHostScript(HOST_SCRIPT, {
+    ...env,
+    ...(leaseMs === undefined ? {} : { PIPELINE_QUEUE_LEASE_MS: String(leaseMs) }),
+  });
+}
+
+/** A host script as a child process (it prints `HOST_URL <url>` once it listens), with these settings over the test's environment. */
+export async function spawnHostScript(script: string, env: Record<string, string>): Promise<HostProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
