@@ -1,3 +1,4 @@
+import type { CalendarSource } from '../calendar/calendar-source.ts';
 import type { Secret } from '../config/secret.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
@@ -20,5 +21,7 @@ export interface AdminDeps extends SettingsDeps {
   readonly subscriptions: SubscriptionStore;
   readonly logReader: AdminLogReader;
   readonly health: HealthStore;
+  /** For the permissions its credentials lack (the health view). */
+  readonly calendarSource: Pick<CalendarSource, 'missingPermissions'>;
   readonly now: () => Instant;
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { MissingPermission } from '../calendar/calendar-source.ts';
 import type { Settings } from '../config/settings.ts';
 import { AppError } from '../errors.ts';
 import { createPhonelinkClient } from '../phonelink/phonelink-client.ts';
@@ -38,6 +39,7 @@ export interface HealthWarning {
     | 'calendars'
     | 'presence'
     | 'credentials'
+    | 'permissions'
     | 'phonelink';
   readonly text: string;
   readonly userId?: string;
@@ -162,6 +164,13 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
     }
   });
 
+  // A permission Exchange grants per mailbox does not show in the token: reads that work prove it.
+  const proven = {
+    'calendar reads': calendars.some((c) => c?.calendarReadAt != null),
+    'out-of-office reads': calendars.some((c) => c?.outOfOfficeReadAt != null),
+  };
+  const permissions = await permissionWarnings(services, (proof) => proven[proof]);
+  warnings.push(...permissions);
   const credentials = await credentialWarnings(settings, secretInfo, now, warnings);
   const phonelink = await probePhonelink(settings, options.fetch);
   if (phonelink !== null && !phonelink.ok) {
@@ -180,8 +189,33 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
     calendars: { read: integrated.length - unread - failed, unread, failed },
     subscriptions: { total: subscriptions.length, expiringSoon, missing },
     credentials,
+    permissions: { missing: permissions.length },
     phonelink,
   };
+}
+
+/**
+ * The application permissions the Exchange credentials lack (Graph: its token's `roles`), each
+ * with how to grant it. When no token can be had, the Exchange report above says why.
+ */
+async function permissionWarnings(
+  services: AdminDeps,
+  proven: (proof: NonNullable<MissingPermission['provenBy']>) => boolean,
+): Promise<HealthWarning[]> {
+  const source = services.calendarSource;
+  if (source.missingPermissions === undefined) return [];
+  let missing: readonly MissingPermission[];
+  try {
+    missing = await source.missingPermissions();
+  } catch {
+    return [];
+  }
+  const unproven = missing.filter((p) => p.provenBy === undefined || !proven(p.provenBy));
+  return unproven.map((permission) => ({
+    severity: 'error' as const,
+    area: 'permissions' as const,
+    text: `Microsoft Graph permission ${permission.name} is not granted (needed to ${permission.neededFor}): ${permission.howToGrant}`,
+  }));
 }
 
 async function credentialWarnings(
