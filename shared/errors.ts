@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'exchange.unauthorized'
   | 'exchange.throttled'
   | 'exchange.mailbox_not_found'
+  /** Exchange refused one mailbox (Graph 403): a permission is missing for it, not an outage. */
+  | 'exchange.forbidden'
   | 'exchange.protocol'
   | 'phonelink.unreachable'
   | 'phonelink.unauthorized'

@@ -12,11 +12,14 @@ import type { Instant, Sensitivity, ShowAs } from '../../shared/presence/model.t
 export interface SimUser {
   /** The Entra object id (a GUID), as Graph's `id`. */
   readonly id: string;
+  /** The sign-in name; by default in the tenant's initial domain, so it differs from `mail` as in most tenants. */
   readonly userPrincipalName: string;
   /** The primary SMTP address. */
   readonly mail: string;
   /** The other SMTP proxy addresses (lower case): Exchange delivers to them, but they are no primary. */
   readonly aliases: readonly string[];
+  /** `SMTP:<mail>` first, then `smtp:<alias>` for each alias, as Exchange keeps them. */
+  readonly proxyAddresses: readonly string[];
   readonly displayName: string;
   /** False for a directory user without an Exchange Online mailbox (Graph: MailboxNotEnabledForRESTAPI). */
   readonly hasMailbox: boolean;
@@ -126,12 +129,14 @@ export type MailboxChange =
 export type ChangeListener = (change: MailboxChange) => void;
 
 export interface AddUserInput {
+  /** The primary SMTP address. */
   readonly email: string;
+  /** Further SMTP addresses of the mailbox. */
+  readonly aliases?: readonly string[];
   readonly displayName?: string;
   readonly id?: string;
+  /** Default: the local part at `<first label of the domain>.onmicrosoft.com` (ann@contoso.com → ann@contoso.onmicrosoft.com). */
   readonly userPrincipalName?: string;
-  /** Further SMTP proxy addresses of the mailbox. */
-  readonly aliases?: readonly string[];
   readonly timeZone?: string;
   readonly hasMailbox?: boolean;
 }
@@ -163,12 +168,15 @@ export class Mailboxes {
 
   addUser(input: AddUserInput): SimUser {
     const email = input.email.toLowerCase();
-    if (this.#byAddress.has(email)) throw new Error(`user ${email} exists`);
+    const aliases = (input.aliases ?? []).map((a) => a.toLowerCase());
+    const taken = [email, ...aliases].find((address) => this.#byAddress.has(address));
+    if (taken !== undefined) throw new Error(`user ${taken} exists`);
     const user: SimUser = {
       id: input.id ?? randomUUID(),
-      userPrincipalName: input.userPrincipalName ?? email,
+      userPrincipalName: input.userPrincipalName ?? initialDomainName(email),
       mail: email,
-      aliases: (input.aliases ?? []).map((alias) => alias.toLowerCase()),
+      aliases,
+      proxyAddresses: [`SMTP:${email}`, ...aliases.map((alias) => `smtp:${alias}`)],
       displayName: input.displayName ?? email.split('@')[0] ?? email,
       hasMailbox: input.hasMailbox ?? true,
     };
@@ -181,9 +189,7 @@ export class Mailboxes {
       },
     };
     this.#byId.set(user.id.toLowerCase(), state);
-    this.#byAddress.set(email, state);
-    this.#byAddress.set(user.userPrincipalName.toLowerCase(), state);
-    for (const alias of user.aliases) this.#byAddress.set(alias, state);
+    for (const key of addressKeys(user)) this.#byAddress.set(key, state);
     return user;
   }
 
@@ -191,14 +197,19 @@ export class Mailboxes {
   removeUser(idOrAddress: string): void {
     const state = this.#state(idOrAddress);
     this.#byId.delete(state.user.id.toLowerCase());
-    this.#byAddress.delete(state.user.mail);
-    this.#byAddress.delete(state.user.userPrincipalName.toLowerCase());
-    for (const alias of state.user.aliases) this.#byAddress.delete(alias);
+    for (const key of addressKeys(state.user)) this.#byAddress.delete(key);
   }
 
-  /** The user by object id, UPN or SMTP address (case-insensitive), or undefined. */
+  /** The user by object id, UPN or any SMTP address (case-insensitive), or undefined. */
   findUser(idOrAddress: string): SimUser | undefined {
     return this.#find(idOrAddress)?.user;
+  }
+
+  /** The user by what Graph takes as a key in `/users/{key}`: the object id or the UPN, nothing else. */
+  findByKey(idOrUpn: string): SimUser | undefined {
+    const key = idOrUpn.toLowerCase();
+    const user = this.#byId.get(key)?.user ?? this.#byAddress.get(key)?.user;
+    return user?.id.toLowerCase() === key || user?.userPrincipalName.toLowerCase() === key ? user : undefined;
   }
 
   user(idOrAddress: string): SimUser {
@@ -353,6 +364,20 @@ export class Mailboxes {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Every address a user is found by: the UPN and each SMTP address, lower-cased. */
+function addressKeys(user: SimUser): string[] {
+  return [
+    user.userPrincipalName.toLowerCase(),
+    ...user.proxyAddresses.map((p) => p.replace(/^smtp:/i, '').toLowerCase()),
+  ];
+}
+
+/** ann@contoso.com → ann@contoso.onmicrosoft.com: the UPN a cloud-only tenant gives by default. */
+function initialDomainName(email: string): string {
+  const [local, domain] = email.split('@');
+  return `${local}@${domain?.split('.')[0] ?? 'contoso'}.onmicrosoft.com`;
+}
 
 /** The IANA zone of a Windows (or IANA) time zone name; throws for an unknown one. */
 export function ianaZone(timeZone: string): string {

@@ -117,7 +117,7 @@ const FACTORIES: Factories = {
   log: (c) => adminLog(c),
   logReader: (c) => adminLog(c),
   health: (c) => createTableHealthStore(table(c, TABLES.health)),
-  secretVault: () => createSecretVault(process.env, process.cwd()),
+  secretVault: (c) => createSecretVault(process.env, process.cwd(), c.settings.managedIdentityClientId),
   calendarSource: (c) =>
     createCalendarSource(c.settings, {
       clientState: (userId) => c.services.clientStates.mint(userId),

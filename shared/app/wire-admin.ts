@@ -14,6 +14,8 @@ const READ_THROUGH = [
   'presence',
   'subscriptions',
   'health',
+  'mailboxRoutes',
+  'calendarSource',
 ] as const satisfies readonly (keyof Services)[];
 
 /** The admin API's use cases (SPEC §5), over the start-up settings (they merge what the admin page changed). */

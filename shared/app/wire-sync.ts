@@ -48,6 +48,7 @@ export function wireScan(services: Services): ScanDeps {
     syncDirectory: () => syncDirectory(wireDirectorySync(services)),
     subscriptions: services.subscriptions,
     calendars: services.calendars,
+    users: services.users,
     queues: services.queues,
     log: services.log,
     health: services.health,

@@ -39,12 +39,36 @@ export interface CalendarSource {
 
   /** Deletes a subscription; a subscription that is already gone is not an error. */
   unsubscribe(subscription: CalendarSubscription): Promise<void>;
+
+  /**
+   * For a source that addresses mailboxes by a directory id (Graph: a user is keyed by id or
+   * UPN, not by a mail address or alias), the id of the user holding each mailbox's address;
+   * null when nobody does. Keyed by userId. Sources that take any address (EWS) leave it out.
+   */
+  resolveMailboxes?(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>>;
+
+  /** The permissions the service needs that its credentials were not granted (Graph: read from the token). */
+  missingPermissions?(): Promise<readonly MissingPermission[]>;
+}
+
+export interface MissingPermission {
+  /** As the administrator sees it, e.g. `Calendars.Read`. */
+  readonly name: string;
+  readonly neededFor: string;
+  readonly howToGrant: string;
+  /**
+   * Exchange can also grant it per mailbox (RBAC for Applications), where the token does not
+   * show it: reads of this kind that succeed prove it granted.
+   */
+  readonly provenBy?: 'calendar reads' | 'out-of-office reads';
 }
 
 export interface Mailbox {
   /** The PHONE-LiNK user id. */
   readonly userId: string;
   readonly email: string;
+  /** The directory id `email` resolved to (see resolveMailboxes), once known. */
+  readonly directoryId?: string;
 }
 
 export interface CalendarWindow {

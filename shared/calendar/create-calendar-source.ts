@@ -34,7 +34,7 @@ export function createCalendarSource(
 }
 
 function graphSource(settings: Settings, options: CalendarSourceOptions): GraphCalendarSource {
-  return new GraphCalendarSource(createGraphConnection(settings.graph), {
+  return new GraphCalendarSource(createGraphConnection(settings.graph, settings.managedIdentityClientId), {
     callbackUrl: settings.callbackUrl,
     ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
     ...(options.renewable === undefined ? {} : { renewable: options.renewable }),

@@ -82,6 +82,14 @@ export function readLocalSettings(dir: string): unknown {
   }
 }
 
+/**
+ * `AZURE_CLIENT_ID`, for what starts before the settings are loaded (telemetry); the settings
+ * carry the same value as `managedIdentityClientId`.
+ */
+export function managedIdentityClientId(env: Readonly<Record<string, string | undefined>>): string | null {
+  return env.AZURE_CLIENT_ID?.trim() || null;
+}
+
 export function parseSettings(
   env: Readonly<Record<string, string | undefined>>,
   localSettingsValues?: unknown,
@@ -164,7 +172,8 @@ function readStorage(
     accountName: accountName ?? queueServiceUri.hostname.split('.')[0] ?? '',
     queueServiceUri,
     tableServiceUri: uri(tableUri, 'table'),
-    clientId: v.AzureWebJobsStorage__clientId,
+    // The host's own setting first; else the app's user-assigned identity, as for every credential.
+    clientId: v.AzureWebJobsStorage__clientId ?? v.AZURE_CLIENT_ID,
   };
 }
 

@@ -373,6 +373,14 @@ export const SETTING_TABLE = {
     infra: 'derived',
     of: (s) => s.appInsightsConnectionString,
   }),
+  // The deployment's user-assigned identity: every managed-identity credential names it.
+  AZURE_CLIENT_ID: setting({
+    ...text(),
+    default: null,
+    access: 'deployment-only',
+    infra: 'derived',
+    of: (s) => s.managedIdentityClientId,
+  }),
   PORT: setting({
     ...integer(0, 65535),
     default: DEFAULT_PORT,
@@ -462,6 +470,7 @@ export function assembleSettings(v: SettingValues, storage: StorageSettings): Se
     storage,
     adminApiKey: v.ADMIN_API_KEY,
     appInsightsConnectionString: v.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    managedIdentityClientId: v.AZURE_CLIENT_ID,
     port: v.PORT,
   };
 }

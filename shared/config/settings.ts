@@ -37,6 +37,12 @@ export interface Settings {
   readonly storage: StorageSettings;
   readonly adminApiKey: Secret | null;
   readonly appInsightsConnectionString: Secret | null;
+  /**
+   * `AZURE_CLIENT_ID`: the client id of the app's user-assigned managed identity (the deployment
+   * has no system-assigned one). Every managed-identity credential names it: without it, the
+   * identity endpoint is asked for a system-assigned identity and refuses.
+   */
+  readonly managedIdentityClientId: string | null;
   readonly port: number;
 }
 

@@ -117,7 +117,7 @@ export class GraphWebhook {
       if (event === null) continue;
       // Always against the stored subscription (it may be deleted), and never under an expired state.
       const subscription =
-        check?.kind === 'expired' ? await this.#ignore(now) : await this.#stored(notice, lookups, now);
+        check?.kind === 'expired' ? this.#ignore(now) : await this.#stored(notice, lookups, now);
       // A copy of a notice already handled in this request costs nothing more.
       if (subscription === null || handled.has(`${event} ${subscription.id}`)) continue;
       handled.add(`${event} ${subscription.id}`);

@@ -35,11 +35,6 @@ export class SubscriptionCache {
     return subscription?.source === source ? subscription : null;
   }
 
-  /** A subscription the webhook just wrote: later notices see it as written. */
-  remember(subscription: CalendarSubscription): void {
-    this.#set(subscription.id, subscription, KNOWN_FOR_MS);
-  }
-
   /** A subscription the webhook just deleted. */
   forget(id: string): void {
     this.#set(id, null, UNKNOWN_FOR_MS);

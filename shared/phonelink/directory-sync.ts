@@ -50,7 +50,8 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
     if (reason === null) storable.push(user);
     else await deps.log.write(`Skipping PHONE-LiNK user ${printable(user.id)}: ${reason}`, 'warning');
   }
-  const all = uniqueById(storable).map((u) => toRecord(u, now));
+  const previous = new Map(before.map((user) => [user.id, user]));
+  const all = uniqueById(storable).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
 
   for (const user of all) {
     if (user.skipReason !== null)
@@ -128,6 +129,14 @@ function toRecord(user: PhonelinkUser, now: Instant): UserRecord {
     skipReason,
     updatedAt: now,
   };
+}
+
+/** The directory user an address resolved to holds while the address is the same. */
+function keepDirectoryUser(user: UserRecord, before: UserRecord | undefined): UserRecord {
+  const known = before?.directoryUser;
+  return known !== undefined && known.email.toLowerCase() === user.email?.toLowerCase()
+    ? { ...user, directoryUser: known }
+    : user;
 }
 
 /** A directory listing the same id twice keeps the first. */

@@ -42,6 +42,8 @@ export const calendarSyncMessage = z.object({
       z.object({
         userId: z.string().min(1),
         email: z.string().min(1),
+        /** The directory id the address resolved to, when known (Graph addresses the mailbox by it). */
+        directoryId: z.string().min(1).optional(),
         /** The user joined the integration in this scan: nothing is stored for them yet. */
         joined: z.boolean().optional(),
       }),

@@ -18,6 +18,16 @@ export interface UserRecord {
   /** Why a PHONE-LiNK user is not integrated, or why we stopped managing them (404). */
   readonly skipReason: string | null;
   readonly updatedAt: Instant;
+  /**
+   * The directory user (Microsoft Entra ID object id) the email resolved to, with the address it
+   * was resolved from: it holds while that is still the user's email. Absent: not resolved yet.
+   */
+  readonly directoryUser?: DirectoryUser;
+}
+
+export interface DirectoryUser {
+  readonly id: string;
+  readonly email: string;
 }
 
 export interface UserStore {
@@ -26,6 +36,10 @@ export interface UserStore {
   /** Replaces the directory: users not in `users` are removed. */
   replaceAll(users: readonly UserRecord[]): Promise<void>;
   put(user: UserRecord): Promise<void>;
+  /** Keeps the directory user each address resolved to, on the user's record where it still exists. */
+  saveDirectoryUsers(
+    entries: readonly { readonly userId: string; readonly directoryUser: DirectoryUser }[],
+  ): Promise<void>;
 }
 
 /** What the service knows of one mailbox: the window's appointments and the out-of-office setting. */

@@ -1,7 +1,8 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { optionalString } from './records.ts';
-import type { UserRecord, UserStore } from './stores.ts';
+import { statusOf } from './storage-error.ts';
+import type { DirectoryUser, UserRecord, UserStore } from './stores.ts';
 import { double, encodeKey, type Table } from './table.ts';
 
 /** The directory: one partition, one row per PHONE-LiNK user (replaced 100 rows per transaction). */
@@ -14,7 +15,16 @@ const userRow = z.object({
   integrated: z.boolean(),
   skipReason: optionalString,
   updatedAt: z.number(),
+  directoryId: optionalString,
+  directoryIdEmail: optionalString,
 });
+
+function fromRow(row: unknown): UserRecord {
+  const { directoryId, directoryIdEmail, ...user } = userRow.parse(row);
+  return directoryId === null || directoryIdEmail === null
+    ? user
+    : { ...user, directoryUser: { id: directoryId, email: directoryIdEmail } };
+}
 
 export class TableUserStore implements UserStore {
   readonly #table: Table;
@@ -25,12 +35,12 @@ export class TableUserStore implements UserStore {
 
   async list(): Promise<readonly UserRecord[]> {
     const rows = await this.#table.query(odata`PartitionKey eq ${PARTITION}`);
-    return rows.map((row) => userRow.parse(row));
+    return rows.map(fromRow);
   }
 
   async get(id: string): Promise<UserRecord | null> {
     const row = await this.#table.getOrNull(PARTITION, encodeKey(id));
-    return row === null ? null : userRow.parse(row);
+    return row === null ? null : fromRow(row);
   }
 
   async replaceAll(users: readonly UserRecord[]): Promise<void> {
@@ -46,6 +56,34 @@ export class TableUserStore implements UserStore {
   async put(user: UserRecord): Promise<void> {
     await this.#table.run('write user', (client) => client.upsertEntity(toRow(user), 'Replace'));
   }
+
+  async saveDirectoryUsers(
+    entries: readonly { readonly userId: string; readonly directoryUser: DirectoryUser }[],
+  ): Promise<void> {
+    // Merges of the two properties: the rest of each record stays as the last directory sync wrote it.
+    const entity = ({ userId, directoryUser }: (typeof entries)[number]) => ({
+      partitionKey: PARTITION,
+      rowKey: encodeKey(userId),
+      directoryId: directoryUser.id,
+      directoryIdEmail: directoryUser.email,
+    });
+    try {
+      await this.#table.submitInBatches(
+        entries.map((entry): TransactionAction => ['update', entity(entry), 'Merge']),
+      );
+    } catch {
+      // A user left the directory meanwhile (a transaction fails whole): one by one, skipping the gone.
+      for (const entry of entries) {
+        await this.#table.run('write user', async (client) => {
+          try {
+            await client.updateEntity(entity(entry), 'Merge');
+          } catch (error) {
+            if (statusOf(error) !== 404) throw error;
+          }
+        });
+      }
+    }
+  }
 }
 
 function toRow(user: UserRecord) {
@@ -58,5 +96,7 @@ function toRow(user: UserRecord) {
     integrated: user.integrated,
     skipReason: user.skipReason,
     updatedAt: double(user.updatedAt),
+    directoryId: user.directoryUser?.id ?? null,
+    directoryIdEmail: user.directoryUser?.email ?? null,
   };
 }

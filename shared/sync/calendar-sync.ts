@@ -1,6 +1,7 @@
 import type {
   CalendarSource,
   CalendarSubscription,
+  Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
 } from '../calendar/calendar-source.ts';
@@ -26,8 +27,10 @@ import {
 import { readAgainLater } from './calendar-sync-retry.ts';
 import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
 import { isTransient, type UserState } from './mailbox-read-plan.ts';
+import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { storeUser } from './store-mailbox-read.ts';
 import { syncWindow } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface CalendarSyncDeps {
   readonly calendarSource: CalendarSource;
@@ -73,7 +76,16 @@ export async function runCalendarSync(
   }
   const message = parsed.data;
   const now = deps.now();
-  const users = await loadUsers(deps, message, planLoad(message));
+  const loaded = await loadUsers(deps, message, planLoad(message));
+  // Graph keys users by id: addresses not resolved yet are looked up once (resolve-mailboxes.ts).
+  const resolved = await resolveMailboxes(
+    deps,
+    loaded.map((user) => user.mailbox),
+  );
+  const users = loaded.flatMap((user) => {
+    const mailbox = resolved.get(user.mailbox.userId);
+    return mailbox == null ? [] : [{ ...user, mailbox }];
+  });
   if (users.length === 0) return;
   const source = deps.calendarSource;
   const places =
@@ -179,7 +191,7 @@ async function loadUsers(
     [...new Set(message.userIds)].map(async (userId): Promise<UserState | null> => {
       const given = known.get(userId);
       const user =
-        given === undefined ? await integratedUser(deps, userId) : { email: given.email, name: given.email };
+        given === undefined ? await integratedUser(deps, userId) : { mailbox: given, name: given.email };
       if (user === null) return null;
       const [stored, subscription] = await Promise.all([
         options.withStored ? deps.calendars.get(userId) : null,
@@ -189,8 +201,9 @@ async function loadUsers(
             ? (listed.get(userId) ?? null)
             : deps.subscriptions.getByUser(userId),
       ]);
+      const { email, directoryId } = user.mailbox;
       return {
-        mailbox: { userId, email: user.email },
+        mailbox: { userId, email, ...(directoryId === undefined ? {} : { directoryId }) },
         name: user.name,
         stored,
         subscription,
@@ -204,11 +217,10 @@ async function loadUsers(
 async function integratedUser(
   deps: CalendarSyncDeps,
   userId: string,
-): Promise<{ readonly email: string; readonly name: string } | null> {
+): Promise<{ readonly mailbox: Mailbox; readonly name: string } | null> {
   const user = await deps.users.get(userId);
-  return user === null || !user.integrated || user.email === null
-    ? null
-    : { email: user.email, name: user.name };
+  const mailbox = user?.integrated === true ? mailboxOf(user) : null;
+  return user === null || mailbox === null ? null : { mailbox, name: user.name };
 }
 
 async function reportHealth(

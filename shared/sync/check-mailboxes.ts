@@ -1,6 +1,7 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
 import type { UserStore } from '../storage/stores.ts';
 import { chunk } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface MailboxCheckDeps {
   readonly calendarSource: CalendarSource;
@@ -22,8 +23,9 @@ const PER_CHECK = 200;
 export async function runMailboxCheck(deps: MailboxCheckDeps): Promise<void> {
   const source = deps.calendarSource;
   if (source.checkMailboxes === undefined || !(await deps.integrationEnabled())) return;
+  // With the directory id each address resolved to: Graph finds a user by it, not by an alias.
   const mailboxes = (await deps.users.list()).flatMap((user) =>
-    user.integrated && user.email !== null ? [{ userId: user.id, email: user.email }] : [],
+    user.integrated ? (mailboxOf(user) ?? []) : [],
   );
   for (const batch of chunk(mailboxes, PER_CHECK)) await source.checkMailboxes(batch);
 }

@@ -1,3 +1,4 @@
+import type { Mailbox } from '../calendar/calendar-source.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant, Policy } from '../presence/model.ts';
 import {
@@ -11,6 +12,7 @@ import type { CalendarStore, PresenceStore, SubscriptionStore, UserStore } from 
 import { getTelemetry } from '../telemetry/telemetry.ts';
 import { usersOutOfStep } from './out-of-step.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface MaintenanceDeps {
   readonly users: UserStore;
@@ -44,9 +46,10 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
   const [users, subscriptions] = await Promise.all([deps.users.list(), deps.subscriptions.list()]);
   const now = deps.now();
   const subscriptionOf = new Map(subscriptions.map((s) => [s.userId, s]));
-  const integrated = users.flatMap((user) =>
-    user.integrated && user.email !== null ? [{ userId: user.id, email: user.email }] : [],
-  );
+  const integrated = users.flatMap((user) => {
+    const mailbox = user.integrated ? mailboxOf(user) : null;
+    return mailbox === null ? [] : [mailbox];
+  });
   // A lapsed subscription means notices were lost: read everything again.
   const lapsed = integrated.filter((mailbox) => {
     const expiresAt = subscriptionOf.get(mailbox.userId)?.expiresAt;
@@ -56,7 +59,7 @@ export async function runMaintenance(deps: MaintenanceDeps): Promise<void> {
   getTelemetry().subscriptionsLapsed(lapsed.length);
   const lapsedIds = new Set(lapsed.map((mailbox) => mailbox.userId));
   const refresh = integrated.filter((mailbox) => !lapsedIds.has(mailbox.userId));
-  const send = (mailboxes: readonly { userId: string; email: string }[], resync: boolean) =>
+  const send = (mailboxes: readonly Mailbox[], resync: boolean) =>
     deps.queues.send(QUEUES.calendarSync, {
       userIds: mailboxes.map((mailbox) => mailbox.userId),
       reason: resync ? 'resync' : 'refresh-oof',

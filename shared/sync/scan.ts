@@ -3,8 +3,16 @@ import { AppError } from '../errors.ts';
 import type { AdminLog } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
 import { type CalendarSyncMessage, QUEUES, scanMessage, type WorkQueues } from '../queues/messages.ts';
-import type { CalendarStore, HealthStore, SubscriptionStore, UserRecord } from '../storage/stores.ts';
+import type {
+  CalendarStore,
+  HealthStore,
+  SubscriptionStore,
+  UserRecord,
+  UserStore,
+} from '../storage/stores.ts';
+import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
+import { mailboxOf } from './user-mailbox.ts';
 
 export interface ScanDeps {
   readonly calendarSource: CalendarSource;
@@ -16,6 +24,8 @@ export interface ScanDeps {
   }>;
   readonly subscriptions: SubscriptionStore;
   readonly calendars: CalendarStore;
+  /** Where the directory id each address resolves to is kept. */
+  readonly users: UserStore;
   readonly queues: WorkQueues;
   readonly log: AdminLog;
   /** Where the scan reports whether Exchange answered (GET /api/status). */
@@ -53,10 +63,13 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
 
   const reason: CalendarSyncMessage['reason'] = parsed.data.reason === 'force' ? 'force' : 'scan';
   const joinedIds = new Set(joined.map((user) => user.id));
-  const mailboxes = integrated.flatMap((user) =>
-    user.email === null
-      ? []
-      : [{ userId: user.id, email: user.email, ...(joinedIds.has(user.id) ? { joined: true } : {}) }],
+  // Addresses not resolved yet, all at once (Graph: a few pages of the directory, not a lookup each).
+  const resolved = await resolveMailboxes(
+    deps,
+    integrated.flatMap((user) => mailboxOf(user) ?? []),
+  );
+  const mailboxes = [...resolved.values()].flatMap((mailbox) =>
+    mailbox === null ? [] : [{ ...mailbox, ...(joinedIds.has(mailbox.userId) ? { joined: true } : {}) }],
   );
   // Before the jobs: each mailbox is then read on its side at once (a hybrid organization's
   // weekly re-check of every route; the other sources have nothing to check).

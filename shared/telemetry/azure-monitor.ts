@@ -24,6 +24,8 @@ export interface AzureMonitorConfig {
   readonly connectionString: string;
   /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=<id>;Authorization=AAD` with local auth off. */
   readonly authentication: string | null;
+  /** AZURE_CLIENT_ID: the user-assigned identity, when the authentication string names no ClientId. */
+  readonly managedIdentityClientId: string | null;
   readonly secrets: readonly (string | undefined)[];
   readonly liveMetrics: boolean;
   /** Share of operations whose spans are kept, 0..1. */
@@ -44,7 +46,7 @@ const httpInstrumentation = {
 
 export async function startAzureMonitor(config: AzureMonitorConfig): Promise<Telemetry> {
   const redact = createRedactor(config.secrets);
-  const credential = await entraCredential(config.authentication);
+  const credential = await entraCredential(config.authentication, config.managedIdentityClientId);
   useAzureMonitor({
     azureMonitorExporterOptions: {
       connectionString: config.connectionString,
@@ -94,9 +96,11 @@ function isOwnStorage(host: string): boolean {
   );
 }
 
-async function entraCredential(authentication: string | null) {
+async function entraCredential(authentication: string | null, managedIdentityClientId: string | null) {
   if (authentication === null || !/Authorization=AAD/i.test(authentication)) return null;
-  const clientId = /ClientId=([^;]+)/i.exec(authentication)?.[1]?.trim();
+  // Without a client id the credential asks for a system-assigned identity, which the deployment lacks.
+  const clientId =
+    /ClientId=([^;]+)/i.exec(authentication)?.[1]?.trim() ?? managedIdentityClientId ?? undefined;
   const { ManagedIdentityCredential } = await import('@azure/identity');
   return clientId === undefined
     ? new ManagedIdentityCredential()

@@ -1,3 +1,4 @@
+import { managedIdentityClientId } from '../config/load-settings.ts';
 import { SETTING_NAMES, settingRow } from '../config/setting-table.ts';
 import { setTelemetry, type Telemetry } from './telemetry.ts';
 
@@ -30,6 +31,7 @@ export async function startTelemetry(
     const telemetry = await startAzureMonitor({
       connectionString,
       authentication: env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? null,
+      managedIdentityClientId: managedIdentityClientId(env),
       secrets: SECRET_SETTINGS.map((name) => env[name]),
       liveMetrics: options.liveMetrics ?? true,
       samplingRatio: options.samplingRatio ?? samplingRatio(env.OTEL_TRACES_SAMPLER_ARG),

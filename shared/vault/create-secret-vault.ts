@@ -13,10 +13,12 @@ import type { SecretVault } from './secret-vault.ts';
 export function createSecretVault(
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
+  /** The user-assigned identity (AZURE_CLIENT_ID), as for every credential. */
+  managedIdentityClientId: string | null,
 ): SecretVault {
   const vaultUrl = env.AZURE_KEY_VAULT_ENDPOINT?.trim();
   if (vaultUrl) {
-    const clientId = env.AZURE_CLIENT_ID?.trim();
+    const clientId = managedIdentityClientId;
     return createKeyVaultSecretVault(
       vaultUrl,
       new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),

@@ -83,7 +83,7 @@ describe('simulated Graph $batch, throttling and mailbox concurrency', () => {
     const sameMailbox = Array.from({ length: 5 }, (_, i) => ({
       id: String(i + 1),
       method: 'GET',
-      url: `/users/${one.mail}/mailboxSettings`,
+      url: `/users/${one.userPrincipalName}/mailboxSettings`,
     }));
     const answer = BatchAnswer.parse(await client.api('/$batch').post({ requests: sameMailbox }));
     assert.deepEqual(answer.responses.map((r) => r.status).sort(), [200, 200, 200, 200, 429]);

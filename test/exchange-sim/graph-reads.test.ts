@@ -63,7 +63,7 @@ describe('simulated Graph reads through the real SDK', () => {
 
   it('pages calendarView with $top and @odata.nextLink, in UTC, only the window', async () => {
     const first: Page = await client
-      .api(`/users/${ann.mail}/calendarView`)
+      .api(`/users/${ann.userPrincipalName}/calendarView`)
       .query(WINDOW)
       .select('subject,start,end,isAllDay,showAs,isCancelled,responseStatus,sensitivity')
       .top(10)

@@ -128,10 +128,8 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
     });
 
     it('ignores a notification with a wrong clientState: no calendar read', async () => {
-      const userId = users[4]?.id ?? '';
-      const subscription = world.exchange
-        .subscriptions()
-        .find((s) => s.resource.toLowerCase().includes(`user${userId}@`));
+      const mailbox = world.mailboxes.user(users[4]?.email ?? '');
+      const subscription = world.exchange.subscriptions().find((s) => s.userId === mailbox.id);
       assert.ok(subscription, 'the scan subscribed the user');
       // Quiet first: re-reads still due from earlier tests must not count against this one.
       await quiet(world);
@@ -158,13 +156,12 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
       const user = users[5];
       assert.ok(user?.email);
       const email = user.email;
-      const removed = world.exchange.subscriptions().find((s) => s.resource.toLowerCase().includes(email));
+      const mailboxId = world.mailboxes.user(email).id;
+      const removed = world.exchange.subscriptions().find((s) => s.userId === mailboxId);
       assert.ok(removed);
       world.exchange.sendLifecycle(removed.id, 'subscriptionRemoved');
       await world.waitFor('a new subscription', () =>
-        world.exchange
-          .subscriptions()
-          .some((s) => s.resource.toLowerCase().includes(email) && s.id !== removed.id),
+        world.exchange.subscriptions().some((s) => s.userId === mailboxId && s.id !== removed.id),
       );
       busy(world.mailboxes, email, {
         subject: 'After the removal',
@@ -176,10 +173,8 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
     });
 
     it('renews a subscription on reauthorizationRequired', async () => {
-      const email = users[6]?.email ?? '';
-      const subscription = world.exchange
-        .subscriptions()
-        .find((s) => s.resource.toLowerCase().includes(email));
+      const mailboxId = world.mailboxes.user(users[6]?.email ?? '').id;
+      const subscription = world.exchange.subscriptions().find((s) => s.userId === mailboxId);
       assert.ok(subscription);
       const before = subscription.expiresAt;
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // so a renewal shows in the expiry

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { type RunningAzurite, startAzurite } from '../../dev/azurite.ts';
+import { DEFAULT_ROLES } from '../../dev/exchange-sim/graph/entra.ts';
 import {
   type ExchangeSimulator,
   startExchangeSimulator,
@@ -14,6 +15,7 @@ import {
   type PhonelinkSimulator,
   startPhonelinkSimulator,
 } from '../../dev/phonelink-sim/phonelink-simulator.ts';
+import { getHealth } from '../../shared/admin/admin-health.ts';
 import { getStatus } from '../../shared/admin/admin-status.ts';
 import { listUsers } from '../../shared/admin/admin-users.ts';
 import { createServices, type Services, TABLES } from '../../shared/app/services.ts';
@@ -107,7 +109,12 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     azurite = await startAzurite();
     exchange = await startExchangeSimulator({ tenantId: TENANT, clients: [CLIENT] });
     trustLocalCa(exchange.caPem);
-    exchange.mailboxes.addUser({ email: 'ann@contoso.com', timeZone: 'W. Europe Standard Time' });
+    // As in most tenants: UPNs in the initial domain; Ann's PHONE-LiNK address is an alias, Bob's his mail.
+    exchange.mailboxes.addUser({
+      email: 'ann.smith@contoso.com',
+      aliases: ['ann@contoso.com'],
+      timeZone: 'W. Europe Standard Time',
+    });
     exchange.mailboxes.addUser({ email: 'bob@contoso.com' });
     exchange.mailboxes.createEvent('ann@contoso.com', {
       subject: 'Design review',
@@ -148,6 +155,28 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     await azurite?.stop();
   });
 
+  /** A new token (an issued one keeps its roles): services built afresh, as after a restart. */
+  function servicesWithRoles(roles: readonly string[]): Services {
+    exchange.setRoles(CLIENT.clientId, roles);
+    return createServices(services.settings, { queues, clock: services.clock });
+  }
+
+  it('§14.7 names in the health view each application permission the token lacks, with how to grant it', async () => {
+    const permissionsOf = async (roles: readonly string[]) =>
+      (await getHealth(wireAdmin(servicesWithRoles(roles)))).warnings.filter((w) => w.area === 'permissions');
+    const none = await permissionsOf([]);
+    assert.deepEqual(
+      none.map((w) => /permission (\S+) is not granted/.exec(w.text)?.[1]),
+      ['Calendars.Read', 'MailboxSettings.Read', 'User.Read.All'],
+    );
+    assert.ok(none.every((w) => w.severity === 'error' && w.text.includes('Grant admin consent')));
+    assert.deepEqual(
+      (await permissionsOf(['Calendars.ReadWrite', 'Directory.Read.All'])).map((w) => w.text.split(' ')[3]),
+      ['MailboxSettings.Read'],
+    );
+    assert.deepEqual(await permissionsOf(DEFAULT_ROLES), []);
+  });
+
   it('writes the §6 lines: connection, then subscribing and out-of-office per user', async () => {
     await scanAndSync();
     const lines = await logLines();
@@ -155,8 +184,9 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
       'Starting Microsoft Graph',
       `Using Graph URL: ${exchange.graphBaseUrl.replace(/\/$/, '')}/v1.0`,
       `Connected to Microsoft Graph (tenant ${TENANT})`,
+      'Skipping user cy@contoso.com: no user in the directory has the address cy@contoso.com',
       'Subscribing to availability of user: ann@contoso.com',
-      'Getting out-of-office settings for: 3 users',
+      'Getting out-of-office settings for: 2 users',
       'Getting out-of-office settings for: ann@contoso.com',
     ];
     let from = 0;
@@ -192,6 +222,34 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     assert.deepEqual(
       queues.take('presence').filter((m) => presenceGroupMessage.safeParse(m).success),
       [],
+    );
+  });
+
+  it('§14 resolves an alias and a mail address that is not the UPN to the user id, keeps it, and addresses Graph by it', async () => {
+    const ann = exchange.mailboxes.user('ann@contoso.com');
+    const bob = exchange.mailboxes.user('bob@contoso.com');
+    assert.notEqual(bob.userPrincipalName, 'bob@contoso.com');
+    assert.partialDeepStrictEqual(await services.users.get('201'), {
+      directoryUser: { id: ann.id, email: 'ann@contoso.com' },
+    });
+    assert.partialDeepStrictEqual(await services.users.get('202'), {
+      directoryUser: { id: bob.id, email: 'bob@contoso.com' },
+    });
+    assert.deepEqual(
+      exchange
+        .subscriptions()
+        .map((s) => s.resource)
+        .sort(),
+      [`users/${ann.id}/events`, `users/${bob.id}/events`].sort(),
+    );
+    // Known ids are not looked up again; only the address that resolved to nobody is.
+    exchange.resetCounters();
+    await scanAndSync('force');
+    assert.equal(exchange.operationCount('users'), 1);
+    assert.equal((await services.calendars.get('201'))?.lastError, null);
+    assert.match(
+      (await services.calendars.get('203'))?.lastError ?? '',
+      /no user in the directory has the address cy@/,
     );
   });
 
@@ -339,6 +397,37 @@ describe('§2 Graph scan, calendar sync and maintenance (use cases over Azurite 
     await runCalendarSync(deps, { userIds: ['202'], reason: 'resync', attempt: 4 });
     assert.deepEqual(queues.take('calendar-sync'), []);
     assert.ok((await logLines()).some((l) => l.startsWith('Gave up reading 1 mailbox(es) after 5 tries')));
+  });
+
+  describe('§14.7 permissions the tenant forgot', () => {
+    after(() => exchange.setRoles(CLIENT.clientId, DEFAULT_ROLES));
+
+    it('does not name a permission that working reads prove granted per mailbox (RBAC for Applications)', async () => {
+      const health = await getHealth(wireAdmin(servicesWithRoles(['User.Read.All'])));
+      assert.deepEqual(
+        health.warnings.filter((w) => w.area === 'permissions'),
+        [],
+      );
+    });
+
+    it('reports a Graph 403 as a missing permission for that mailbox, not as an outage', async () => {
+      const refused = servicesWithRoles(['Calendars.Read', 'User.Read.All']);
+      await runCalendarSync(
+        { ...wireCalendarSync(refused), now: () => now + 5 },
+        { userIds: ['202'], reason: 'resync' },
+      );
+      assert.match(
+        (await refused.calendars.get('202'))?.lastError ?? '',
+        /HTTP 403 ErrorAccessDenied for the out-of-office settings of bob@contoso\.com: a permission is missing for this mailbox \(MailboxSettings\.Read/,
+      );
+      const exchangeReport = (await refused.health.list()).find((r) => r.component === 'exchange');
+      assert.equal(exchangeReport?.ok, true);
+      const health = await getHealth(wireAdmin(refused));
+      assert.deepEqual(
+        health.warnings.filter((w) => w.area === 'exchange'),
+        [],
+      );
+    });
   });
 
   it('keeps what was known of a mailbox it cannot read, with a readable error', async () => {

@@ -25,6 +25,8 @@ export interface SimClient {
   readonly clientSecret?: string;
   /** PEM of the app registration's certificate: client assertions must be signed with its key. */
   readonly certificatePem?: string;
+  /** The Graph application permissions granted (the token's `roles`); all the service uses by default. */
+  readonly roles?: readonly string[];
 }
 
 export interface EntraOptions {
@@ -32,14 +34,17 @@ export interface EntraOptions {
   readonly clients: readonly SimClient[];
   readonly tokenLifetimeSeconds?: number;
   readonly now: () => number;
+  /** Roles granted by app role assignments (the simulated service principals), added to the configured ones. */
+  readonly assignedRoles?: (appId: string) => readonly string[];
 }
 
 export type TokenCheck =
-  | { readonly ok: true; readonly appId: string }
+  | { readonly ok: true; readonly appId: string; readonly roles: ReadonlySet<string> }
   | { readonly ok: false; readonly response: SimResponse };
 
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
-const ROLES = ['Calendars.Read', 'MailboxSettings.Read', 'User.Read.All'];
+/** What the service needs: calendars, mailbox settings, and the directory read that finds a user by address. */
+export const DEFAULT_ROLES: readonly string[] = ['Calendars.Read', 'MailboxSettings.Read', 'User.Read.All'];
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const generate = promisify(generateKeyPair);
 
@@ -56,7 +61,13 @@ const AssertionClaims = z.object({
   exp: z.number(),
   nbf: z.number().optional(),
 });
-const AccessClaims = z.object({ aud: z.string(), tid: z.string(), appid: z.string(), exp: z.number() });
+const AccessClaims = z.object({
+  aud: z.string(),
+  tid: z.string(),
+  appid: z.string(),
+  exp: z.number(),
+  roles: z.array(z.string()).default([]),
+});
 
 interface Registered {
   secret: string | null;
@@ -66,6 +77,8 @@ interface Registered {
 export class Entra {
   readonly #options: EntraOptions;
   readonly #clients = new Map<string, Registered>();
+  /** Granted application permissions by app (client) id, app registrations and managed identities alike. */
+  readonly #roles = new Map<string, readonly string[]>();
   readonly #kid = randomUUID().replaceAll('-', '');
   #keys: { privateKey: KeyObject; publicKey: KeyObject } | null = null;
 
@@ -80,6 +93,7 @@ export class Entra {
 
   register(client: SimClient): void {
     const cert = client.certificatePem ? new X509Certificate(client.certificatePem) : null;
+    this.setRoles(client.clientId, client.roles ?? DEFAULT_ROLES);
     this.#clients.set(client.clientId.toLowerCase(), {
       secret: client.clientSecret ?? null,
       certificate: cert
@@ -97,6 +111,27 @@ export class Entra {
     const client = this.#clients.get(clientId.toLowerCase());
     if (!client) throw new Error(`no client ${clientId}`);
     client.secret = secret;
+  }
+
+  /**
+   * The application permissions an admin has consented to for an app or managed identity: its
+   * next token carries them in `roles` (a token already issued keeps the roles it has).
+   */
+  setRoles(clientId: string, roles: readonly string[]): void {
+    this.#roles.set(clientId.toLowerCase(), [...roles]);
+  }
+
+  /** An access token for an app or managed identity, as the token endpoints issue it, and when it expires. */
+  issueToken(appId: string, resource: string): { readonly token: string; readonly expiresOn: number } {
+    const lifetime = this.tokenLifetimeSeconds;
+    return {
+      token: this.#accessToken(appId, resource, lifetime),
+      expiresOn: Math.floor(this.#options.now() / 1000) + lifetime,
+    };
+  }
+
+  get tokenLifetimeSeconds(): number {
+    return this.#options.tokenLifetimeSeconds ?? 3599;
   }
 
   /** Answers an Entra route, or returns null when `path` is not one. */
@@ -161,7 +196,7 @@ export class Entra {
       return fail('Access token validation failure. Invalid audience.');
     if (claims.data.exp * 1000 <= this.#options.now())
       return fail('Lifetime validation failed, the token is expired.');
-    return { ok: true, appId: claims.data.appid };
+    return { ok: true, appId: claims.data.appid, roles: new Set(claims.data.roles) };
   }
 
   #instanceDiscovery(origin: string, query: URLSearchParams): SimResponse {
@@ -290,7 +325,7 @@ export class Entra {
         "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
       );
     }
-    const lifetime = this.#options.tokenLifetimeSeconds ?? 3599;
+    const lifetime = this.tokenLifetimeSeconds;
     return {
       status: 200,
       body: {
@@ -357,6 +392,12 @@ export class Entra {
     if (!this.#keys) throw new Error('Entra not initialised');
     const now = Math.floor(this.#options.now() / 1000);
     const t = this.#options.tenantId;
+    const roles = [
+      ...new Set([
+        ...(this.#roles.get(clientId.toLowerCase()) ?? []),
+        ...(this.#options.assignedRoles?.(clientId) ?? []),
+      ]),
+    ];
     const header = segment({ typ: 'JWT', alg: 'RS256', kid: this.#kid });
     const payload = segment({
       aud: resource,
@@ -371,7 +412,8 @@ export class Entra {
       idp: `https://sts.windows.net/${t}/`,
       idtyp: 'app',
       oid: uuidFrom(`sp:${clientId}`),
-      roles: ROLES,
+      // Entra leaves the claim out when nothing is granted.
+      ...(roles.length > 0 ? { roles } : {}),
       sub: uuidFrom(`sp:${clientId}`),
       tid: t,
       uti: randomUUID(),

@@ -10,6 +10,11 @@ import { Entra, type SimClient } from './entra.ts';
 import { Faults, type RequestKind } from './faults.ts';
 import { GraphApi } from './graph-api.ts';
 import { graphError, headerRecord, parseJson, readBody, send, sleep } from './http.ts';
+import {
+  type ManagedIdentityEndpoint,
+  type ManagedIdentityOptions,
+  startManagedIdentityEndpoint,
+} from './managed-identity.ts';
 import { type DeliveryRecord, type EndpointHealth, Notifier, type NotifierOptions } from './notifier.ts';
 import { ServicePrincipals } from './service-principals.ts';
 import { type LifecycleEvent, type SimSubscription, Subscriptions } from './subscriptions.ts';
@@ -43,6 +48,8 @@ export interface ExchangeSimulatorOptions {
   readonly capitalizedMailboxSettings?: boolean;
   /** Share of change notifications sent twice, as Graph sometimes does (default 0). */
   readonly duplicateRatio?: number;
+  /** The Function App's managed identities: serves App Service's managed-identity endpoint (plain HTTP on loopback). */
+  readonly managedIdentity?: ManagedIdentityOptions;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -77,6 +84,10 @@ export interface ExchangeSimulator {
   setDuplicateRatio(ratio: number): void;
   /** Rotates an app's secret (null removes it): the app's next token request gets invalid_client. */
   setClientSecret(clientId: string, secret: string | null): void;
+  /** The application permissions granted to an app or managed identity, as its next token's `roles`. */
+  setRoles(clientId: string, roles: readonly string[]): void;
+  /** IDENTITY_ENDPOINT and IDENTITY_HEADER, when the options gave managed identities. */
+  readonly managedIdentity: Pick<ManagedIdentityEndpoint, 'endpoint' | 'header' | 'requests'> | null;
   subscriptions(): readonly SimSubscription[];
   sendLifecycle(subscriptionId: string, event: LifecycleEvent): void;
   /** Every POST to the app's callback, with how long it took to answer. */
@@ -109,11 +120,16 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     tenantId: options.tenantId,
     clients: options.clients,
     now,
+    // App roles assigned through Graph (an administrator's consent) are in the next token too.
+    assignedRoles: (appId) => servicePrincipals.rolesOf(appId),
     ...(options.tokenLifetimeSeconds === undefined
       ? {}
       : { tokenLifetimeSeconds: options.tokenLifetimeSeconds }),
   });
   await entra.init();
+  const managedIdentity = options.managedIdentity
+    ? await startManagedIdentityEndpoint(entra, options.managedIdentity)
+    : null;
   const notifier = new Notifier(options.notifications);
   const subscriptions = new Subscriptions({
     mailboxes,
@@ -141,6 +157,13 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
       appId: client.clientId,
       displayName: client.clientId,
       servicePrincipalType: 'Application',
+    });
+  }
+  for (const clientId of options.managedIdentity?.userAssigned ?? []) {
+    servicePrincipals.add({
+      appId: clientId,
+      displayName: clientId,
+      servicePrincipalType: 'ManagedIdentity',
     });
   }
 
@@ -194,7 +217,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     }
     if (servicePrincipals.handles(path)) {
       const request = { method, path, query: url.searchParams, headers: headerRecord(req), body: body.value };
-      send(res, servicePrincipals.handle({ ...request, appId: bearer.appId }));
+      send(res, servicePrincipals.handle({ ...request, appId: bearer.appId, roles: bearer.roles }));
       return;
     }
     const route = api.route(path);
@@ -216,6 +239,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
           headers: headerRecord(req),
           body: body.value,
           appId: bearer.appId,
+          roles: bearer.roles,
         },
         slot,
       );
@@ -279,6 +303,8 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
       duplicateRatio = ratio;
     },
     setClientSecret: (clientId, secret) => entra.setClientSecret(clientId, secret),
+    setRoles: (clientId, roles) => entra.setRoles(clientId, roles),
+    managedIdentity,
     subscriptions: () => subscriptions.all(),
     sendLifecycle: (id, event) => subscriptions.sendLifecycle(id, event),
     deliveries: () => notifier.deliveries(),
@@ -292,6 +318,7 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
     stop: async () => {
       subscriptions.stop();
       notifier.stop();
+      await managedIdentity?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -11,6 +11,7 @@ import { servedOn } from '../organization-split.ts';
 import type { Faults, RequestKind } from './faults.ts';
 import { graphError, json, type SimRequest, type SimResponse } from './http.ts';
 import type { Subscriptions } from './subscriptions.ts';
+import { parseUserFilter } from './user-filter.ts';
 
 /**
  * The Microsoft Graph v1.0 resources the service uses, answered as Graph answers them:
@@ -43,6 +44,29 @@ const BatchBody = z.object({
 });
 
 type Route = { kind: RequestKind; mailbox: string | null };
+
+/**
+ * The application permissions (any one of each list) an app-only request needs, as Graph's
+ * reference lists them; a token without one gets 403. The directory answers in its own words.
+ */
+const CALENDARS = ['Calendars.Read', 'Calendars.ReadWrite'];
+const NEEDED: Partial<Record<RequestKind, readonly string[]>> = {
+  calendarView: CALENDARS,
+  events: CALENDARS,
+  mailboxSettings: ['MailboxSettings.Read', 'MailboxSettings.ReadWrite'],
+  users: ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+};
+
+function accessDenied(kind: RequestKind): SimResponse {
+  return kind === 'users'
+    ? graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+    : graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+}
+
+/** Whether a token's roles allow reading calendars (subscriptions to events need it too). */
+export function mayReadCalendars(roles: ReadonlySet<string>): boolean {
+  return CALENDARS.some((role) => roles.has(role));
+}
 
 export class GraphApi {
   readonly #o: GraphApiOptions;
@@ -81,6 +105,11 @@ export class GraphApi {
     const route = this.route(req.path);
     this.#o.faults.countOperation(route.kind);
     if (route.kind === 'batch') return this.#batch(req);
+    const needed = NEEDED[route.kind];
+    if (needed !== undefined && !needed.some((role) => req.roles.has(role))) {
+      if (slot && 'release' in slot) slot.release();
+      return accessDenied(route.kind);
+    }
     const throttled = this.#o.faults.maybeThrottle();
     if (throttled) {
       if (slot && 'release' in slot) slot.release();
@@ -107,7 +136,8 @@ export class GraphApi {
       return graphError(400, 'BadRequest', `Resource not found for the segment '${segments[0] ?? ''}'.`);
     const userKey = segments[1];
     if (userKey === undefined) return this.#users(req);
-    const user = this.#o.mailboxes.findUser(userKey);
+    // Graph's key for a user is the object id or the UPN; a mail address or alias is not one.
+    const user = this.#o.mailboxes.findByKey(userKey);
     if (segments.length === 2) {
       return user
         ? json(this.#userView(user))
@@ -160,7 +190,12 @@ export class GraphApi {
   }
 
   #users(req: SimRequest): SimResponse {
-    const all = this.#o.mailboxes.users();
+    const filterText = param(req.query, '$filter');
+    const filter = filterText === null ? null : parseUserFilter(filterText);
+    if (filterText !== null && filter === null) {
+      return graphError(400, 'Request_UnsupportedQuery', 'Unsupported Query.');
+    }
+    const all = this.#o.mailboxes.users().filter((user) => filter?.(user) ?? true);
     const top = clamp(intParam(req.query, '$top') ?? 100, 1, 999);
     const skip = Number(param(req.query, '$skiptoken')?.replace(/^s/, '') ?? 0) || 0;
     const page = all.slice(skip, skip + top);
@@ -170,7 +205,7 @@ export class GraphApi {
     return json({
       '@odata.context': `${this.#o.origin()}/v1.0/$metadata#users`,
       ...(next ? { '@odata.nextLink': next } : {}),
-      value: page.map((u) => pick(this.#userView(u), select)),
+      value: page.map((u) => pick(this.#userView(u, select), select)),
     });
   }
 
@@ -261,7 +296,8 @@ export class GraphApi {
   async #subscriptions(req: SimRequest, segments: readonly string[]): Promise<SimResponse> {
     const subs = this.#o.subscriptions;
     const id = segments[1];
-    if (id === undefined && req.method === 'POST') return subs.create(req.appId, req.body);
+    if (id === undefined && req.method === 'POST')
+      return subs.create(req.appId, req.body, mayReadCalendars(req.roles));
     if (id === undefined && req.method === 'GET') return subs.list(req.appId);
     if (id !== undefined && req.method === 'GET') return subs.get(req.appId, id);
     if (id !== undefined && req.method === 'PATCH') return subs.update(req.appId, id, req.body);
@@ -294,6 +330,7 @@ export class GraphApi {
         headers: lowerKeys(r.headers ?? {}),
         body: r.body,
         appId: req.appId,
+        roles: req.roles,
       };
       return { id: r.id, dependsOn: r.dependsOn ?? [], sub };
     });
@@ -350,9 +387,13 @@ export class GraphApi {
     return `${this.#o.origin()}/v1.0${path}?${next.toString().replaceAll('%24', '$')}`;
   }
 
-  #userView(user: SimUser): Record<string, unknown> {
+  /** The default properties, and `proxyAddresses` only when `$select` asks for it (as Graph does). */
+  #userView(user: SimUser, select: ReadonlySet<string> | null = null): Record<string, unknown> {
     const [givenName, surname] = user.displayName.split(' ');
     return {
+      ...(select?.has('proxyAddresses')
+        ? { proxyAddresses: user.hasMailbox ? user.proxyAddresses : [] }
+        : {}),
       businessPhones: [],
       displayName: user.displayName,
       givenName: givenName ?? null,

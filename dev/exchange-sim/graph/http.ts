@@ -14,6 +14,8 @@ export interface SimRequest {
   readonly body: unknown;
   /** The app (client id) whose token authorised the request. */
   readonly appId: string;
+  /** The application permissions its token carries (`roles`). */
+  readonly roles: ReadonlySet<string>;
 }
 
 export interface SimResponse {

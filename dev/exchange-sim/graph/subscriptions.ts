@@ -77,7 +77,8 @@ export class Subscriptions {
     return [...this.#byId.values()];
   }
 
-  async create(appId: string, body: unknown): Promise<SimResponse> {
+  /** `mayReadCalendars`: the token holds Calendars.Read (an events subscription needs it, as reading does). */
+  async create(appId: string, body: unknown, mayReadCalendars = true): Promise<SimResponse> {
     const parsed = CreateBody.safeParse(body);
     if (!parsed.success) {
       return graphError(
@@ -99,9 +100,13 @@ export class Subscriptions {
         `The resource '${input.resource}' is not supported: use users/{id}/events.`,
       );
     }
-    const user = this.#options.mailboxes.findUser(resourceUser);
+    // As in /users/{key}: the object id or the UPN; a mail address or alias names nobody.
+    const user = this.#options.mailboxes.findByKey(resourceUser);
     if (!user?.hasMailbox || !servedOn(this.#options.mailboxes, user, 'exchangeOnline')) {
       return extensionError(404, 'NotFound', `The requested user '${resourceUser}' is invalid.`);
+    }
+    if (!mayReadCalendars) {
+      return extensionError(403, 'Forbidden', 'Access is denied. Check credentials and try again.');
     }
     const expiry = this.#expiry(input.expirationDateTime, 'Create');
     if ('response' in expiry) return expiry.response;

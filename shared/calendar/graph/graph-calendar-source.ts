@@ -11,12 +11,15 @@ import type {
   Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
+  MissingPermission,
   SubscribeRequest,
 } from '../calendar-source.ts';
-import { type BatchItem, GraphBatcher } from './graph-batch.ts';
+import { BATCH_SIZE, type BatchItem, GraphBatcher } from './graph-batch.ts';
 import type { GraphConnection } from './graph-client.ts';
+import { directoryAnswer, directoryListing, directoryLookup, indexDirectoryPage } from './graph-directory.ts';
 import { graphStatusError, toGraphAppError } from './graph-errors.ts';
 import { toAppointment, toMailboxOutOfOffice } from './graph-mapping.ts';
+import { type GraphPermission, missingGraphPermissions, tokenRoles } from './graph-permissions.ts';
 import { calendarViewPage, graphSubscription, mailboxSettings, tokenClaims } from './graph-schemas.ts';
 import { MailboxGate } from './mailbox-gate.ts';
 
@@ -82,6 +85,58 @@ export class GraphCalendarSource implements CalendarSource {
     await log.write(`Connected to Microsoft Graph (tenant ${tenant})`);
   }
 
+  /** From the token's `roles`: what an administrator forgot to grant. Throws when no token can be had. */
+  async missingPermissions(): Promise<readonly MissingPermission[]> {
+    const answer = await this.#connection.credential.getToken(this.#connection.scope);
+    if (answer === null) throw new AppError('exchange.unauthorized', 'Entra ID gave no token');
+    const roles = tokenRoles(answer.token) ?? [];
+    return missingGraphPermissions(roles, this.#connection.credentialKind);
+  }
+
+  /**
+   * One `$filter` per address, 20 to a `$batch`. For many addresses (a scan), first the directory
+   * listing, 999 users a page, for no more pages than the lookups would cost: a tenant of 2,000
+   * users is resolved in 3 round trips instead of 100. Addresses the pages did not answer are
+   * looked up; when the listing ends, what it did not hold belongs to nobody.
+   */
+  async resolveMailboxes(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>> {
+    const results = new Map<string, Result<string | null>>();
+    let rest = mailboxes;
+    const budget = Math.ceil(mailboxes.length / BATCH_SIZE) - 1;
+    if (budget > 0) {
+      const listed = await this.#listDirectory(budget);
+      if (listed !== null) {
+        for (const mailbox of mailboxes) {
+          const id = listed.ids.get(mailbox.email.toLowerCase());
+          if (id !== undefined || listed.complete) results.set(mailbox.userId, ok(id ?? null));
+        }
+        rest = mailboxes.filter((mailbox) => !results.has(mailbox.userId));
+      }
+    }
+    const answers = await this.#batcher.run(rest.map(directoryLookup));
+    for (const mailbox of rest)
+      results.set(mailbox.userId, directoryAnswer(mailbox, answers.get(mailbox.userId)));
+    return results;
+  }
+
+  /** Up to `pages` pages of the directory; null when it cannot be listed (the lookups then say why). */
+  async #listDirectory(
+    pages: number,
+  ): Promise<{ readonly ids: ReadonlyMap<string, string>; readonly complete: boolean } | null> {
+    const ids = new Map<string, string>();
+    let url: string | null = directoryListing();
+    for (let page = 0; url !== null && page < pages; page += 1) {
+      const item: BatchItem = { id: 'directory', method: 'GET', url, mailbox: 'directory' };
+      const answer = (await this.#batcher.run([item])).get(item.id);
+      if (answer?.ok !== true || answer.value.status !== 200) return null;
+      const indexed = indexDirectoryPage(answer.value.body);
+      if (indexed === null) return null;
+      for (const [address, id] of indexed.ids) if (!ids.has(address)) ids.set(address, id);
+      url = indexed.nextLink === null ? null : this.#relative(indexed.nextLink);
+    }
+    return { ids, complete: url === null };
+  }
+
   async readCalendars(
     mailboxes: readonly Mailbox[],
     window: CalendarWindow,
@@ -104,7 +159,11 @@ export class GraphCalendarSource implements CalendarSource {
       );
       const next: typeof pages = [];
       for (const { mailbox } of pages) {
-        const answer = answer200(answers.get(mailbox.userId), `the calendar of ${mailbox.email}`);
+        const answer = answer200(
+          answers.get(mailbox.userId),
+          `the calendar of ${mailbox.email}`,
+          'Calendars.Read',
+        );
         if (!answer.ok) {
           results.set(mailbox.userId, answer);
           continue;
@@ -143,7 +202,7 @@ export class GraphCalendarSource implements CalendarSource {
     const results = new Map<string, Result<MailboxOutOfOffice>>();
     for (const mailbox of mailboxes) {
       const subject = `the out-of-office settings of ${mailbox.email}`;
-      const answer = answer200(answers.get(mailbox.userId), subject);
+      const answer = answer200(answers.get(mailbox.userId), subject, 'MailboxSettings.Read');
       if (!answer.ok) {
         results.set(mailbox.userId, answer);
         continue;
@@ -226,8 +285,8 @@ export class GraphCalendarSource implements CalendarSource {
             changeType: 'created,updated,deleted',
             notificationUrl: callbackUrl(callback, '/api/notifications/graph'),
             lifecycleNotificationUrl: callbackUrl(callback, '/api/notifications/graph/lifecycle'),
-            // The resource is a string in the body, not a URL: Graph matches the address as written.
-            resource: `users/${mailbox.email}/events`,
+            // The resource is a string in the body, not a URL: Graph takes the user's id (or UPN) here too.
+            resource: `users/${userKey(mailbox)}/events`,
             expirationDateTime: new Date(expiresAt).toISOString(),
             clientState: clientStates.get(mailbox.userId) ?? newClientState(),
           } satisfies Subscription,
@@ -283,7 +342,7 @@ export class GraphCalendarSource implements CalendarSource {
     clientState: string | null,
   ): Result<CalendarSubscription> {
     const subject = `the subscription of ${request.mailbox.email}`;
-    const checked = answer200(answer, subject);
+    const checked = answer200(answer, subject, 'Calendars.Read');
     if (!checked.ok) return checked;
     const parsed = graphSubscription.safeParse(checked.value);
     if (!parsed.success) return fail(unreadable(subject, parsed.error));
@@ -306,8 +365,16 @@ export class GraphCalendarSource implements CalendarSource {
   }
 }
 
+/**
+ * Graph's key for the mailbox's user: the directory id once resolved; before that (the directory
+ * could not be read) the address, which Graph takes when it is the UPN.
+ */
+function userKey(mailbox: Mailbox): string {
+  return mailbox.directoryId ?? mailbox.email;
+}
+
 function userPath(mailbox: Mailbox): string {
-  return `/users/${encodeURIComponent(mailbox.email)}`;
+  return `/users/${encodeURIComponent(userKey(mailbox))}`;
 }
 
 function callbackUrl(base: URL, path: string): string {
@@ -322,11 +389,12 @@ function newClientState(): string {
 function answer200(
   answer: Result<{ status: number; body: unknown }> | undefined,
   subject: string,
+  permission: GraphPermission,
 ): Result<unknown> {
   if (answer === undefined) return fail(graphStatusError(502, undefined, `${subject} (no answer)`));
   if (!answer.ok) return answer;
   if (answer.value.status >= 300)
-    return fail(graphStatusError(answer.value.status, answer.value.body, subject));
+    return fail(graphStatusError(answer.value.status, answer.value.body, subject, undefined, permission));
   return ok(answer.value.body);
 }
 

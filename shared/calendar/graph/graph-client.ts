@@ -36,10 +36,20 @@ export interface GraphConnection {
   readonly baseUrl: string;
   readonly scope: string;
   readonly tenantId: string | null;
+  /** Who holds the permissions: the app registration (secret or certificate) or the managed identity. */
+  readonly credentialKind: 'app registration' | 'managed identity';
 }
 
-/** Client secret, else certificate, else managed identity (SPEC §7). */
-export function createGraphCredential(graph: Settings['graph']): TokenCredential {
+/**
+ * Client secret, else certificate, else managed identity (SPEC §7). The managed identity is the
+ * user-assigned one named by `AZURE_CLIENT_ID` (else `GRAPH_CLIENT_ID`): ManagedIdentityCredential
+ * reads no environment variable itself, and without a client id it asks for a system-assigned
+ * identity, which the deployment does not have.
+ */
+export function createGraphCredential(
+  graph: Settings['graph'],
+  managedIdentityClientId: string | null,
+): TokenCredential {
   const authorityHost = graph.authorityHost.href.replace(/\/$/, '');
   const options = {
     authorityHost,
@@ -64,9 +74,10 @@ export function createGraphCredential(graph: Settings['graph']): TokenCredential
       );
     }
   }
-  return graph.clientId === null
+  const clientId = managedIdentityClientId ?? graph.clientId;
+  return clientId === null
     ? new ManagedIdentityCredential({ authorityHost })
-    : new ManagedIdentityCredential({ clientId: graph.clientId, authorityHost });
+    : new ManagedIdentityCredential({ clientId, authorityHost });
 }
 
 /**
@@ -90,10 +101,13 @@ export function sharingTokenRequests(credential: TokenCredential): TokenCredenti
   };
 }
 
-export function createGraphConnection(graph: Settings['graph']): GraphConnection {
+export function createGraphConnection(
+  graph: Settings['graph'],
+  managedIdentityClientId: string | null,
+): GraphConnection {
   const baseUrl = graph.baseUrl.href.replace(/\/+$/, '');
   const scope = `${graph.baseUrl.origin}/.default`;
-  const credential = sharingTokenRequests(createGraphCredential(graph));
+  const credential = sharingTokenRequests(createGraphCredential(graph, managedIdentityClientId));
   const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
   // The default chain, with our retry options; customHosts lets the token reach a non-Microsoft host (tests).
   const auth = new AuthenticationHandler(authProvider);
@@ -108,5 +122,9 @@ export function createGraphConnection(graph: Settings['graph']): GraphConnection
     defaultVersion: 'v1.0',
     customHosts: new Set([graph.baseUrl.hostname]),
   });
-  return { client, credential, baseUrl, scope, tenantId: graph.tenantId };
+  const credentialKind =
+    graph.clientSecret !== null || graph.clientCertificatePath !== null
+      ? 'app registration'
+      : 'managed identity';
+  return { client, credential, baseUrl, scope, tenantId: graph.tenantId, credentialKind };
 }

@@ -7,10 +7,19 @@ export function graphStatusError(
   body: unknown,
   subject: string,
   retryAfterSeconds?: number,
+  /** The application permission the request needed, named when Graph refuses it (403). */
+  permission?: string,
 ): AppError {
   const parsed = graphErrorBody.safeParse(body);
   const graphCode = parsed.success ? (parsed.data.error.code ?? '') : '';
   const detail = graphCode === '' ? `HTTP ${status}` : `HTTP ${status} ${graphCode}`;
+  if (status === 403) {
+    return new AppError(
+      'exchange.forbidden',
+      `Microsoft Graph answered ${detail} for ${subject}: a permission is missing for this mailbox${permission === undefined ? '' : ` (${permission} with admin consent, and the mailbox within any application access policy or RBAC scope)`}`,
+      { cause: body },
+    );
+  }
   // Graph could not reach our notification URL in time (ValidationError): worth another try, like an outage.
   const code = graphCode === 'ValidationError' ? 'exchange.unreachable' : codeFor(status);
   return new AppError(code, `Microsoft Graph answered ${detail} for ${subject}`, {
@@ -20,7 +29,7 @@ export function graphStatusError(
 }
 
 function codeFor(status: number): ErrorCode {
-  if (status === 401 || status === 403) return 'exchange.unauthorized';
+  if (status === 401) return 'exchange.unauthorized';
   if (status === 404) return 'exchange.mailbox_not_found';
   if (status === 429) return 'exchange.throttled';
   if (status >= 500) return 'exchange.unreachable';

@@ -113,4 +113,32 @@ export const graphErrorBody = z.object({
   error: z.object({ code: z.string().nullish(), message: z.string().nullish() }),
 });
 
-export const tokenClaims = z.object({ tid: z.string().optional() });
+export const tokenClaims = z.object({
+  tid: z.string().optional(),
+  /** The application permissions granted (app-only tokens). */
+  roles: z.array(z.string()).optional(),
+});
+
+/** `GET /users?$filter=…&$select=id,mail,userPrincipalName`. */
+export const directoryUsersPage = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      mail: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+    }),
+  ),
+});
+
+/** `GET /users?$select=id,mail,userPrincipalName,proxyAddresses&$top=999`, paged. */
+export const directoryListPage = z.object({
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      mail: z.string().nullish(),
+      userPrincipalName: z.string().nullish(),
+      proxyAddresses: z.array(z.string()).nullish(),
+    }),
+  ),
+  '@odata.nextLink': z.string().nullish(),
+});

@@ -8,6 +8,7 @@ import type {
   Mailbox,
   MailboxCalendar,
   MailboxOutOfOffice,
+  MissingPermission,
   SubscribeRequest,
 } from '../calendar-source.ts';
 import { type MailboxRoute, type MailboxRouteStore, type MailboxSide, sideName } from './mailbox-routes.ts';
@@ -75,6 +76,23 @@ export class HybridCalendarSource implements CalendarSource {
     throw new AppError('exchange.unreachable', 'Neither Exchange Online nor the Exchange Server answers', {
       cause: first.error,
     });
+  }
+
+  /**
+   * Graph's directory ids (synced on-premises users are in the directory too); the EWS side
+   * addresses by SMTP address and ignores them. An address the directory does not hold may
+   * still be a mailbox on the Exchange Server: it is left to the routes, not skipped.
+   */
+  async resolveMailboxes(mailboxes: readonly Mailbox[]): Promise<ReadonlyMap<string, Result<string | null>>> {
+    const graph = this.#sides.graph;
+    if (graph.resolveMailboxes === undefined) return new Map();
+    const answers = await graph.resolveMailboxes(mailboxes);
+    return new Map([...answers].filter(([, answer]) => !(answer.ok && answer.value === null)));
+  }
+
+  /** The Graph side's missing permissions (EWS names none). */
+  async missingPermissions(): Promise<readonly MissingPermission[]> {
+    return (await this.#sides.graph.missingPermissions?.()) ?? [];
   }
 
   async checkMailboxes(mailboxes: readonly Mailbox[]): Promise<void> {
