@@ -59,11 +59,24 @@ export interface PhonelinkSimulator {
   setFault(fault: SimFault | null, times?: number): void;
   /** Every API answer waits this long first (a slow server). */
   setLatency(ms: number): void;
+  /**
+   * Holds a batch at a known point: of the presence pushes `hold.matching` picks, `hold.after`
+   * more are taken, and later ones wait unanswered until released (null). A waiting push whose
+   * caller hangs up (a killed host) is dropped untaken.
+   */
+  holdPushes(hold: PushHold | null): void;
+  /** Pushes waiting under holdPushes now. */
+  readonly heldPushes: number;
   /** Where the presence window sends overrides (the service may start after the simulator). */
   setOverrideTarget(target: OverrideTarget | null): void;
   setUsers(users: readonly SimUser[]): void;
   removeUser(userId: string): void;
   stop(): Promise<void>;
+}
+
+export interface PushHold {
+  readonly after: number;
+  readonly matching: (push: { readonly userId: string; readonly body: PresenceWire }) => boolean;
 }
 
 const overrideBody = z.object({ availability: z.enum(['Available', 'Meeting', 'OutOfOffice']).nullable() });
@@ -90,6 +103,8 @@ export async function startPhonelinkSimulator(
   let overrideTarget = options.overrideTarget ?? null;
   let fault: SimFault | null = null;
   let faultTimes = Number.POSITIVE_INFINITY;
+  let hold: (PushHold & { passed: number; released: Promise<void>; release: () => void }) | null = null;
+  let held = 0;
   let baseUrl = '';
 
   const snapshot = () => ({
@@ -174,6 +189,20 @@ export async function startPhonelinkSimulator(
         record(400);
         json(res, 400, { error: z.prettifyError(parsed.error) });
         return;
+      }
+      if (hold?.matching({ userId, body: parsed.data }) === true) {
+        const current = hold;
+        if (current.passed < current.after) current.passed += 1;
+        else {
+          held += 1;
+          const hungUp = new Promise<boolean>((resolve) => res.once('close', () => resolve(true)));
+          const gone = await Promise.race([hungUp, current.released.then(() => res.destroyed)]);
+          held -= 1;
+          if (gone) {
+            record(0);
+            return;
+          }
+        }
       }
       if (!users.some((u) => u.id === userId)) {
         record(404);
@@ -307,6 +336,21 @@ export async function startPhonelinkSimulator(
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    holdPushes(next) {
+      hold?.release();
+      if (next === null) {
+        hold = null;
+        return;
+      }
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      hold = { ...next, passed: 0, released, release };
+    },
+    get heldPushes() {
+      return held;
     },
     setOverrideTarget(target) {
       overrideTarget = target;
