@@ -103,7 +103,7 @@ export async function startPhonelinkSimulator(
   let overrideTarget = options.overrideTarget ?? null;
   let fault: SimFault | null = null;
   let faultTimes = Number.POSITIVE_INFINITY;
-  let hold: (PushHold & { passed: number; released: Promise<void>; release: () => void }) | null = null;
+  let hold: (PushHold & { taken: number; released: Promise<void>; release: () => void }) | null = null;
   let held = 0;
   let baseUrl = '';
 
@@ -190,18 +190,15 @@ export async function startPhonelinkSimulator(
         json(res, 400, { error: z.prettifyError(parsed.error) });
         return;
       }
-      if (hold?.matching({ userId, body: parsed.data }) === true) {
-        const current = hold;
-        if (current.passed < current.after) current.passed += 1;
-        else {
-          held += 1;
-          const hungUp = new Promise<boolean>((resolve) => res.once('close', () => resolve(true)));
-          const gone = await Promise.race([hungUp, current.released.then(() => res.destroyed)]);
-          held -= 1;
-          if (gone) {
-            record(0);
-            return;
-          }
+      const holding = hold?.matching({ userId, body: parsed.data }) === true ? hold : null;
+      if (holding !== null && holding.taken >= holding.after) {
+        held += 1;
+        const hungUp = new Promise<boolean>((resolve) => res.once('close', () => resolve(true)));
+        const gone = await Promise.race([hungUp, holding.released.then(() => res.destroyed)]);
+        held -= 1;
+        if (gone) {
+          record(0);
+          return;
         }
       }
       if (!users.some((u) => u.id === userId)) {
@@ -216,6 +213,8 @@ export async function startPhonelinkSimulator(
         return;
       }
       record(204);
+      // Counted when taken (not on arrival): a refused push leaves the batch where it was.
+      if (holding !== null) holding.taken += 1;
       accepted.set(userId, parsed.data);
       manual.delete(userId);
       pushes.push({ userId, body: parsed.data, at: Date.now() });
@@ -347,7 +346,7 @@ export async function startPhonelinkSimulator(
       const released = new Promise<void>((resolve) => {
         release = resolve;
       });
-      hold = { ...next, passed: 0, released, release };
+      hold = { ...next, taken: 0, released, release };
     },
     get heldPushes() {
       return held;
