@@ -58,7 +58,7 @@ param allowSecretWritesFromApp bool = true
 
 // ---- SPEC §7 settings ----
 
-@allowed(['graph', 'ews'])
+@allowed(['graph', 'ews', 'hybrid'])
 param calendarSource string = 'graph'
 
 param integrationEnabled bool = true

@@ -20,6 +20,8 @@ export interface DemoOptions {
   readonly dataDir: string | null;
   /** The Exchange path the functions use: Graph (default), EWS, or both (hybrid), all simulated. */
   readonly source?: 'graph' | 'ews' | 'hybrid';
+  /** Hybrid: when Dan's mailbox moves to Exchange Online, after the start (default 90 s, during his meeting). */
+  readonly moveAfterMs?: number;
   /** Use this admin key instead of a new one. */
   readonly adminApiKey?: string;
   readonly print?: (line: string) => void;
@@ -86,7 +88,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     const ews = mountEwsWithSettings(exchange, { username: 'svc-presence@contoso.com', password: newKey() });
     seedMailboxes(exchange.mailboxes, t0);
     const source = options.source ?? 'graph';
-    if (source === 'hybrid') started.push(splitDemoOrganization(exchange, t0));
+    if (source === 'hybrid') started.push(splitDemoOrganization(exchange, t0, options.moveAfterMs));
 
     const port = await freePort(options.port);
     // The simulators call the functions on the loopback address the host listens on.

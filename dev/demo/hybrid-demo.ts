@@ -15,12 +15,16 @@ export const DEMO_MOVE_AFTER_MS = 90_000;
 export const DEMO_MOVED = 'dan@contoso.com';
 
 /** Splits the demo organization across both sides, and migrates one mailbox during the first two minutes. */
-export function splitDemoOrganization(exchange: ExchangeSimulator, t0: number): { stop(): Promise<void> } {
+export function splitDemoOrganization(
+  exchange: ExchangeSimulator,
+  t0: number,
+  moveAfterMs = DEMO_MOVE_AFTER_MS,
+): { stop(): Promise<void> } {
   const homes = mountOrganization(exchange);
   for (const [address, home] of DEMO_HOMES) homes.place(address, home);
   const move = setTimeout(
     () => homes.move(DEMO_MOVED, 'exchangeOnline'),
-    Math.max(0, t0 + DEMO_MOVE_AFTER_MS - Date.now()),
+    Math.max(0, t0 + moveAfterMs - Date.now()),
   ).unref();
   return { stop: async () => clearTimeout(move) };
 }

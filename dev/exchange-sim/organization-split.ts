@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { ExchangeSimulator } from './graph/exchange-simulator.ts';
 import type { Mailboxes, SimUser } from './mailboxes.ts';
 
 /**
@@ -69,11 +68,22 @@ export const ORGANIZATION_PATH = '/_organization/';
 const moveBody = z.object({ to: z.enum(['exchangeOnline', 'exchangeServer']) });
 
 /**
+ * What the control call needs of the simulated Exchange (its ExchangeSimulator has it): named
+ * here, because the Graph simulator reads `servedOn` from this file and must not be read back.
+ */
+export interface OrganizationHost {
+  readonly mailboxes: Mailboxes;
+  subscriptions(): readonly { readonly id: string; readonly userId: string }[];
+  sendLifecycle(subscriptionId: string, event: 'subscriptionRemoved'): void;
+  mount(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): void;
+}
+
+/**
  * Serves the organization's control call on the simulator's port,
  * `POST /_organization/mailboxes/{address}/move` `{"to":"exchangeOnline"}`, and makes Graph end
  * the subscriptions of a mailbox that leaves Exchange Online with `subscriptionRemoved`.
  */
-export function mountOrganization(simulator: ExchangeSimulator): MailboxHomes {
+export function mountOrganization(simulator: OrganizationHost): MailboxHomes {
   const split = homesOf(simulator.mailboxes);
   split.onMove((user, to) => {
     if (to !== 'exchangeServer') return;

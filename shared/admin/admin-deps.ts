@@ -1,4 +1,5 @@
 import type { CalendarSource } from '../calendar/calendar-source.ts';
+import type { MailboxRouteStore } from '../calendar/hybrid/mailbox-routes.ts';
 import type { Secret } from '../config/secret.ts';
 import type { AdminLogReader } from '../log/admin-log.ts';
 import type { Instant } from '../presence/model.ts';
@@ -21,6 +22,8 @@ export interface AdminDeps extends SettingsDeps {
   readonly subscriptions: SubscriptionStore;
   readonly logReader: AdminLogReader;
   readonly health: HealthStore;
+  /** Each user's side of a hybrid organization (none kept otherwise). */
+  readonly mailboxRoutes: MailboxRouteStore;
   /** For the permissions its credentials lack (the health view). */
   readonly calendarSource: Pick<CalendarSource, 'missingPermissions'>;
   readonly now: () => Instant;

@@ -8,6 +8,7 @@ import { stateAt } from '../presence/evaluate.ts';
 import { toIsoSeconds } from '../presence/instant.ts';
 import { getTelemetry } from '../telemetry/telemetry.ts';
 import type { AdminDeps } from './admin-deps.ts';
+import { sidesHealth } from './admin-sides.ts';
 import { missingSettings } from './admin-status.ts';
 import { isLoopback } from './credential-destinations.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
@@ -71,12 +72,13 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
   );
   const now = services.now();
   const warnings: HealthWarning[] = [];
-  const [users, subscriptions, presences, reports, secretInfo] = await Promise.all([
+  const [users, subscriptions, presences, reports, secretInfo, routes] = await Promise.all([
     services.users.list(),
     services.subscriptions.list(),
     services.presence.list(),
     services.health.list(),
     services.secretVault.describe(),
+    services.mailboxRoutes.list(),
   ]);
   const integrated = users.filter((u) => u.integrated);
   const calendars = await Promise.all(integrated.map((u) => services.calendars.get(u.id)));
@@ -92,7 +94,7 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
   warnings.push(...transportWarnings(settings));
   for (const report of reports) {
     if (report.ok) continue;
-    const area = report.component === 'exchange' ? 'exchange' : 'phonelink';
+    const area = report.component === 'phonelink' ? 'phonelink' : 'exchange';
     const since = report.lastOkAt === null ? '' : ` (last worked ${toIsoSeconds(report.lastOkAt)})`;
     warnings.push({ severity: 'error', area, text: `${report.cause ?? 'failing'}${since}` });
   }
@@ -171,6 +173,8 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
   };
   const permissions = await permissionWarnings(services, (proof) => proven[proof]);
   warnings.push(...permissions);
+  const sides = settings.calendarSource === 'hybrid' ? sidesHealth(integrated, routes) : null;
+  if (sides !== null) warnings.push(...sides.warnings);
   const credentials = await credentialWarnings(settings, secretInfo, now, warnings);
   const phonelink = await probePhonelink(settings, options.fetch);
   if (phonelink !== null && !phonelink.ok) {
@@ -188,6 +192,8 @@ export async function getHealth(services: AdminDeps, options: { readonly fetch?:
     users: { integrated: integrated.length, skipped: users.length - integrated.length },
     calendars: { read: integrated.length - unread - failed, unread, failed },
     subscriptions: { total: subscriptions.length, expiringSoon, missing },
+    /** CALENDAR_SOURCE=hybrid: integrated users per side; null otherwise. */
+    sides: sides?.counts ?? null,
     credentials,
     permissions: { missing: permissions.length },
     phonelink,
@@ -226,7 +232,7 @@ async function credentialWarnings(
 ) {
   let certificateExpiresAt: string | null = null;
   const certificatePath = settings.graph.clientCertificatePath;
-  if (settings.calendarSource === 'graph' && certificatePath !== null) {
+  if (settings.calendarSource !== 'ews' && certificatePath !== null) {
     try {
       const pem = await readFile(certificatePath, 'utf8');
       const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
@@ -250,7 +256,7 @@ async function credentialWarnings(
     }
   }
   const secret = secretInfo.get('GRAPH_CLIENT_SECRET');
-  if (settings.calendarSource === 'graph' && secret !== undefined) {
+  if (settings.calendarSource !== 'ews' && secret !== undefined) {
     if (secret.expiresAt !== null)
       getTelemetry().credentialExpires('graph-client-secret', secret.expiresAt - now);
     if (secret.expiresAt !== null && secret.expiresAt - now < CREDENTIAL_WARN_MS) {

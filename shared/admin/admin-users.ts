@@ -6,6 +6,7 @@ import { countingRule } from '../presence/rules.ts';
 import { floatingToInstant } from '../presence/time-zone.ts';
 import { transitionsBetween } from '../presence/transitions.ts';
 import type { AdminDeps } from './admin-deps.ts';
+import { sideView } from './admin-sides.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
 import { iso, userPresence, userSummary } from './user-presence.ts';
 
@@ -17,19 +18,21 @@ export async function listUsers(services: AdminDeps) {
     services.secretVault,
   );
   const now = services.now();
-  const [users, presences, subscriptions] = await Promise.all([
+  const [users, presences, subscriptions, routes] = await Promise.all([
     services.users.list(),
     services.presence.list(),
     services.subscriptions.list(),
+    services.mailboxRoutes.list(),
   ]);
+  const routeOf = new Map(routes.map((r) => [r.userId, r]));
   const presenceOf = new Map(presences.map((p) => [p.userId, p]));
   const subscriptionOf = new Map(subscriptions.map((s) => [s.userId, s]));
   const integrated = users.filter((u) => u.integrated);
   const calendars = await Promise.all(integrated.map((u) => services.calendars.get(u.id)));
   return {
     now: toIsoSeconds(now),
-    users: integrated.map((user, i) =>
-      userSummary(
+    users: integrated.map((user, i) => ({
+      ...userSummary(
         user,
         calendars[i] ?? null,
         presenceOf.get(user.id) ?? null,
@@ -37,7 +40,8 @@ export async function listUsers(services: AdminDeps) {
         settings.policy,
         now,
       ),
-    ),
+      side: sideView(routeOf.get(user.id)),
+    })),
     skipped: users
       .filter((u) => !u.integrated)
       .map((u) => ({ id: u.id, name: u.name, email: u.email, reason: u.skipReason })),
@@ -58,10 +62,11 @@ export async function userAppointments(services: AdminDeps, userId: string) {
     services.secretVault,
   );
   const now = services.now();
-  const [calendar, presence, subscription] = await Promise.all([
+  const [calendar, presence, subscription, route] = await Promise.all([
     services.calendars.get(userId),
     services.presence.get(userId),
     services.subscriptions.getByUser(userId),
+    services.mailboxRoutes.get(userId),
   ]);
   const summary = userSummary(user, calendar, presence, subscription, settings.policy, now);
   const { prepared } = userPresence(calendar, presence, settings.policy, now);
@@ -72,6 +77,7 @@ export async function userAppointments(services: AdminDeps, userId: string) {
   const oof = calendar?.outOfOffice ?? null;
   return {
     ...summary,
+    side: sideView(route),
     skipReason: user.skipReason,
     window:
       calendar?.window == null

@@ -122,6 +122,7 @@ const FACTORIES: Factories = {
     createCalendarSource(c.settings, {
       clientState: (userId) => c.services.clientStates.mint(userId),
       renewable: coversSubscriptionUntil,
+      now: c.services.clock.now,
       log: c.services.log,
       hybrid: {
         routes: c.services.mailboxRoutes,
@@ -134,7 +135,8 @@ const FACTORIES: Factories = {
   mailboxRoutes: (c) => new TableMailboxRouteStore(table(c, TABLES.users)),
   phonelink: (c) => phonelinkClientFromSettings(c.settings),
   phonelinkHealth: (c) => new PhonelinkHealth(c.services.health, c.services.log),
-  clientStates: (c) => new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings))),
+  clientStates: (c) =>
+    new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings)), c.services.clock.now),
   subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
   clock: () => systemClock,
 };

@@ -14,6 +14,7 @@ const READ_THROUGH = [
   'presence',
   'subscriptions',
   'health',
+  'mailboxRoutes',
   'calendarSource',
 ] as const satisfies readonly (keyof Services)[];
 

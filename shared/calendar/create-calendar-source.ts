@@ -6,7 +6,7 @@ import { GraphCalendarSource, type GraphSourceOptions } from './graph/graph-cale
 import { createGraphConnection } from './graph/graph-client.ts';
 import { HybridCalendarSource, type HybridSourceOptions } from './hybrid/hybrid-calendar-source.ts';
 
-export type CalendarSourceOptions = Pick<GraphSourceOptions, 'clientState' | 'renewable'> & {
+export type CalendarSourceOptions = Pick<GraphSourceOptions, 'clientState' | 'renewable' | 'now'> & {
   readonly log?: AdminLog;
   /** What the hybrid router needs beside its two sides (CALENDAR_SOURCE=hybrid only). */
   readonly hybrid?: Omit<HybridSourceOptions, 'graph' | 'ews'>;
@@ -38,5 +38,7 @@ function graphSource(settings: Settings, options: CalendarSourceOptions): GraphC
     callbackUrl: settings.callbackUrl,
     ...(options.clientState === undefined ? {} : { clientState: options.clientState }),
     ...(options.renewable === undefined ? {} : { renewable: options.renewable }),
+    // Subscription expiries on the clock the product is given (a test's days pass in seconds).
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
 }

@@ -13,8 +13,9 @@ describe('simulated Graph: service principals and app role assignments', () => {
 
   before(async () => {
     sim = await startSim();
-    const authorization = await bearer(sim);
     call = async (method, path, body) => {
+      // A fresh token each call: a role granted since the last one is only in a new token.
+      const authorization = await bearer(sim);
       const response = await fetch(`${sim.graphBaseUrl}/v1.0${path}`, {
         method,
         headers: { authorization, 'content-type': 'application/json' },
@@ -71,5 +72,14 @@ describe('simulated Graph: service principals and app role assignments', () => {
     const held = await call('GET', `/servicePrincipals/${mi.id}/appRoleAssignments`);
     assert.match(JSON.stringify(held.body), new RegExp(`"appRoleId":"${CALENDARS_READ}"`));
     assert.equal((await call('GET', `/servicePrincipals/not-a-principal/appRoleAssignments`)).status, 404);
+  });
+
+  it("lists the app's managed identities as service principals of type ManagedIdentity", async () => {
+    const withIdentity = await startSim({ managedIdentity: { userAssigned: [MI] } });
+    try {
+      assert.equal(withIdentity.servicePrincipals.byAppId(MI)?.servicePrincipalType, 'ManagedIdentity');
+    } finally {
+      await withIdentity.stop();
+    }
   });
 });

@@ -179,6 +179,20 @@ describe('§5 Graph webhook', () => {
       assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['301']);
     });
 
+    it('signs clientStates on the clock the product is given, so its own webhook takes them', async () => {
+      const services = createServices(settings, {
+        queues,
+        clock: { now: () => now, sleep: systemClock.sleep },
+      });
+      const clientState = await services.clientStates.mint('209');
+      webhook = wireGraphWebhook(services);
+      const answer = await webhook.notifications(
+        json({ value: [aNotice({ subscriptionId: 'sub-new', clientState })] }),
+      );
+      assert.equal(answer.status, 202);
+      assert.deepEqual(calendarSyncMessage.parse(queues.sent[0]?.message).userIds, ['209']);
+    });
+
     it('ignores a signed clientState that was altered, or signed under another key', async () => {
       const clientStates = signing(7);
       const other = signing(8);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { mountedEws } from '../../dev/exchange-sim/ews/mount-ews.ts';
 import { homesOf, type MailboxHome } from '../../dev/exchange-sim/organization-split.ts';
 import { getServices } from '../../shared/app/services.ts';
 import { wireMailboxCheck } from '../../shared/app/wire-sync.ts';
@@ -51,6 +53,7 @@ describe('§1 hybrid organizations: each mailbox on its side', () => {
         'admin-scan-http.ts',
         'admin-status-http.ts',
         'admin-users-http.ts',
+        'admin-appointments-http.ts',
         'admin-health-http.ts',
       ],
       users: USERS.map(({ id, email }) => ({ id, email })),
@@ -113,6 +116,42 @@ describe('§1 hybrid organizations: each mailbox on its side', () => {
     assert.equal(world.presenceOf('406'), null);
   });
 
+  it("§5 the users view and the advanced view show each user's side", async () => {
+    const list = z
+      .object({
+        users: z.array(z.object({ id: z.string(), side: z.object({ name: z.string() }).nullable() })),
+      })
+      .parse(await (await admin('/api/users')).json());
+    const sideOf = (id: string) => list.users.find((u) => u.id === id)?.side?.name ?? null;
+    assert.equal(sideOf('401'), 'Exchange Online');
+    assert.equal(sideOf('402'), 'Exchange Server');
+    const advanced = z
+      .object({ side: z.object({ route: z.string(), name: z.string() }) })
+      .parse(await (await admin('/api/users/402/appointments')).json());
+    assert.deepEqual(advanced.side, { route: 'ews', name: 'Exchange Server' });
+  });
+
+  it('the health view counts users per side and flags the mailbox no side can read', async () => {
+    const health = z
+      .object({
+        sides: z.object({ exchangeOnline: z.number(), exchangeServer: z.number(), noMailbox: z.number() }),
+        warnings: z.array(
+          z.object({ severity: z.string(), text: z.string(), userId: z.string().optional() }),
+        ),
+      })
+      .parse(await (await admin('/api/health')).json());
+    assert.deepEqual(health.sides, { exchangeOnline: 2, exchangeServer: 3, noMailbox: 1 });
+    const flagged = health.warnings.find((w) => w.userId === '406' && /no side can read/.test(w.text));
+    assert.equal(flagged?.severity, 'error');
+  });
+
+  it('§5 the status is online while both sides answer', async () => {
+    const status = z
+      .object({ status: z.string(), source: z.string() })
+      .parse(await (await admin('/api/status')).json());
+    assert.deepEqual(status, { status: 'online', source: 'hybrid' });
+  });
+
   it('follows a mailbox moved to Exchange Online during a meeting, without a missed transition', async () => {
     const end = Math.ceil((Date.now() + 25_000) / 1000) * 1000;
     const meeting = busy(world.mailboxes, 'quinn@contoso.com', {
@@ -160,5 +199,25 @@ describe('§1 hybrid organizations: each mailbox on its side', () => {
       'the Graph subscription',
       async () => (await subscriptionSide('pete@contoso.com')) === 'graph',
     );
+  });
+
+  it('names the side that does not answer, and keeps serving the users of the other', async () => {
+    // The Exchange Server asks to back off for a minute on every call from now on.
+    mountedEws(world.exchange)?.sim.injectServerBusy(100_000, 60_000);
+    assert.equal((await admin('/api/scan', { method: 'POST' })).status, 202);
+    await world.waitFor(
+      'the status to name the Exchange Server',
+      async () => {
+        const status = z.object({ status: z.string(), cause: z.string().nullable() });
+        const answer = status.parse(await (await admin('/api/status')).json());
+        return (
+          answer.status === 'offline' &&
+          (answer.cause ?? '').startsWith('Exchange Server (EWS) does not answer')
+        );
+      },
+      30_000,
+    );
+    busy(world.mailboxes, 'olga@contoso.com', { subject: 'Still served', start: Date.now() - MINUTE });
+    await world.waitForPresence('401', (p) => p.note === 'Still served');
   });
 });

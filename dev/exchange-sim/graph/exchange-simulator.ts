@@ -159,6 +159,13 @@ export async function startExchangeSimulator(options: ExchangeSimulatorOptions):
       servicePrincipalType: 'Application',
     });
   }
+  for (const clientId of options.managedIdentity?.userAssigned ?? []) {
+    servicePrincipals.add({
+      appId: clientId,
+      displayName: clientId,
+      servicePrincipalType: 'ManagedIdentity',
+    });
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', origin);

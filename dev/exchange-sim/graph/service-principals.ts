@@ -8,8 +8,8 @@ import { graphError, json, type SimRequest, type SimResponse } from './http.ts';
  * application permissions, under their real ids), the tenant's apps and managed identities, and
  * the app role assignments that grant those permissions.
  *
- * The permissions of the caller are the app role assignments its own service principal holds on
- * Microsoft Graph (what Entra puts in an app-only token's `roles`): reading service principals
+ * The caller's permissions are its token's `roles` (Entra puts the app role assignments held on
+ * Microsoft Graph there, exchange-simulator.ts `assignedRoles`): reading service principals
  * takes Application.Read.All (or Directory.Read.All), granting also AppRoleAssignment.ReadWrite.All,
  * and Graph refuses without them with 403 Authorization_RequestDenied.
  */
@@ -150,7 +150,8 @@ export class ServicePrincipals {
   }
 
   handle(req: SimRequest): SimResponse {
-    const held = new Set(this.rolesOf(req.appId));
+    // Graph goes by the token: a role granted after it was issued is not in it.
+    const held = req.roles;
     if (!READ_DIRECTORY.some((role) => held.has(role))) return denied();
     const segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
     const [first, second, third] = segments;

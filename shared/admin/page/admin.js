@@ -173,11 +173,16 @@
     input('activate').checked = status.integrationEnabled;
     byId('force-now', HTMLButtonElement).disabled = !status.integrationEnabled;
     facts($('status-details'), [
-      ['Exchange', `${status.source === 'graph' ? 'Microsoft Graph' : 'EWS'}${part(status.exchange)}`],
+      ['Exchange', `${EXCHANGE_PATHS[status.source]}${part(status.exchange)}`],
       ['PHONE-LiNK', part(status.phonelink).replace(/^ · /, '') || 'no call yet'],
       ['Checked', time(status.checkedAt)],
     ]);
   }
+  const EXCHANGE_PATHS = {
+    graph: 'Microsoft Graph',
+    ews: 'EWS',
+    hybrid: 'Hybrid (Exchange Online through Microsoft Graph, Exchange Server through EWS)',
+  };
   /** @param {StatusView['exchange']} p */
   const part = (p) => (p.ok === null ? '' : p.ok ? ` · working (${time(p.at)})` : ` · failing: ${p.cause}`);
 
@@ -186,6 +191,10 @@
     $('health-summary').textContent =
       `${health.users.integrated} integrated users · ${health.calendars.read} calendars read · ` +
       `${health.subscriptions.total} subscriptions` +
+      (health.sides
+        ? ` · ${health.sides.exchangeOnline} on Exchange Online, ${health.sides.exchangeServer} on Exchange Server` +
+          (health.sides.noMailbox ? `, ${health.sides.noMailbox} with no mailbox on either side` : '')
+        : '') +
       (health.phonelink ? ` · PHONE-LiNK ${health.phonelink.ok ? 'reachable' : 'unreachable'}` : '');
     const items = health.warnings.map((w) => el('li', { class: w.severity }, `${w.area}: ${w.text}`));
     if (items.length === 0) items.push(el('li', { class: 'ok' }, 'All good: nothing needs attention.'));
@@ -198,7 +207,14 @@
       const row = el(
         'tr',
         { 'data-user': u.id, title: 'Open the advanced view' },
-        el('td', {}, el('strong', {}, u.name), el('br'), el('span', { class: 'muted' }, u.email || '')),
+        el(
+          'td',
+          {},
+          el('strong', {}, u.name),
+          el('br'),
+          el('span', { class: 'muted' }, u.email || ''),
+          u.side ? el('div', { class: 'muted', 'data-side': u.side.route }, u.side.name) : '',
+        ),
         el('td', {}, badge(u.availability), u.note ? el('div', { class: 'muted' }, u.note) : ''),
         el(
           'td',
@@ -235,6 +251,7 @@
         oof ? `${oof.status}${oof.start ? ` ${time(oof.start)} – ${time(oof.end)}` : ''}` : '—',
       ],
       ['Time zone', u.timeZone],
+      ['Mailbox on', u.side ? u.side.name : '—'],
       ['Calendar read', `${time(u.calendarReadAt)} (${u.calendarReadBecause || '—'})`],
       ['Last notification', time(u.lastNotificationAt)],
       [
