@@ -59,11 +59,24 @@ export interface PhonelinkSimulator {
   setFault(fault: SimFault | null, times?: number): void;
   /** Every API answer waits this long first (a slow server). */
   setLatency(ms: number): void;
+  /**
+   * Holds a batch at a known point: of the presence pushes `hold.matching` picks, `hold.after`
+   * more are taken, and later ones wait unanswered until released (null). A waiting push whose
+   * caller hangs up (a killed host) is dropped untaken.
+   */
+  holdPushes(hold: PushHold | null): void;
+  /** Pushes waiting under holdPushes now. */
+  readonly heldPushes: number;
   /** Where the presence window sends overrides (the service may start after the simulator). */
   setOverrideTarget(target: OverrideTarget | null): void;
   setUsers(users: readonly SimUser[]): void;
   removeUser(userId: string): void;
   stop(): Promise<void>;
+}
+
+export interface PushHold {
+  readonly after: number;
+  readonly matching: (push: { readonly userId: string; readonly body: PresenceWire }) => boolean;
 }
 
 const overrideBody = z.object({ availability: z.enum(['Available', 'Meeting', 'OutOfOffice']).nullable() });
@@ -90,6 +103,8 @@ export async function startPhonelinkSimulator(
   let overrideTarget = options.overrideTarget ?? null;
   let fault: SimFault | null = null;
   let faultTimes = Number.POSITIVE_INFINITY;
+  let hold: (PushHold & { taken: number; released: Promise<void>; release: () => void }) | null = null;
+  let held = 0;
   let baseUrl = '';
 
   const snapshot = () => ({
@@ -175,6 +190,17 @@ export async function startPhonelinkSimulator(
         json(res, 400, { error: z.prettifyError(parsed.error) });
         return;
       }
+      const holding = hold?.matching({ userId, body: parsed.data }) === true ? hold : null;
+      if (holding !== null && holding.taken >= holding.after) {
+        held += 1;
+        const hungUp = new Promise<boolean>((resolve) => res.once('close', () => resolve(true)));
+        const gone = await Promise.race([hungUp, holding.released.then(() => res.destroyed)]);
+        held -= 1;
+        if (gone) {
+          record(0);
+          return;
+        }
+      }
       if (!users.some((u) => u.id === userId)) {
         record(404);
         json(res, 404, { error: 'no such user' });
@@ -187,6 +213,8 @@ export async function startPhonelinkSimulator(
         return;
       }
       record(204);
+      // Counted when taken (not on arrival): a refused push leaves the batch where it was.
+      if (holding !== null) holding.taken += 1;
       accepted.set(userId, parsed.data);
       manual.delete(userId);
       pushes.push({ userId, body: parsed.data, at: Date.now() });
@@ -307,6 +335,21 @@ export async function startPhonelinkSimulator(
     },
     setLatency(ms) {
       latencyMs = ms;
+    },
+    holdPushes(next) {
+      hold?.release();
+      if (next === null) {
+        hold = null;
+        return;
+      }
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      hold = { ...next, taken: 0, released, release };
+    },
+    get heldPushes() {
+      return held;
     },
     setOverrideTarget(target) {
       overrideTarget = target;

@@ -12,6 +12,7 @@ import { sidesHealth } from './admin-sides.ts';
 import { missingSettings } from './admin-status.ts';
 import { isLoopback } from './credential-destinations.ts';
 import { loadEffectiveSettings } from './effective-settings.ts';
+import type { HealthWarning } from './health-warning.ts';
 import { userPresence } from './user-presence.ts';
 
 const HOUR = 3_600_000;
@@ -30,21 +31,6 @@ const SECRET_AGE_WARN_MS = 540 * DAY;
 /** A computed state PHONE-LiNK has not been told for this long is a stuck push. */
 const PUSH_LAG_WARN_MS = 60_000;
 const PROBE_TIMEOUT_MS = 3_000;
-
-export interface HealthWarning {
-  readonly severity: 'error' | 'warning';
-  readonly area:
-    | 'integration'
-    | 'exchange'
-    | 'subscriptions'
-    | 'calendars'
-    | 'presence'
-    | 'credentials'
-    | 'permissions'
-    | 'phonelink';
-  readonly text: string;
-  readonly userId?: string;
-}
 
 /**
  * A deployment may send the PHONE-LiNK key over plain http: (its own network, its choice; the

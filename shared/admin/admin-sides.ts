@@ -1,7 +1,7 @@
 import type { MailboxRoute } from '../calendar/hybrid/mailbox-routes.ts';
 import { sideName } from '../calendar/hybrid/mailbox-routes.ts';
 import type { UserRecord } from '../storage/stores.ts';
-import type { HealthWarning } from './admin-health.ts';
+import type { HealthWarning } from './health-warning.ts';
 
 /** A user's side of a hybrid organization, as the users and advanced views show it; null: not routed (yet). */
 export function sideView(route: MailboxRoute | null | undefined) {

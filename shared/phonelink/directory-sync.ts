@@ -51,13 +51,21 @@ export async function syncDirectory(deps: DirectorySyncDeps): Promise<DirectoryS
     else await deps.log.write(`Skipping PHONE-LiNK user ${printable(user.id)}: ${reason}`, 'warning');
   }
   const previous = new Map(before.map((user) => [user.id, user]));
-  const all = uniqueById(storable).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
+  const records = uniqueById(storable).map((u) => keepDirectoryUser(toRecord(u, now), previous.get(u.id)));
 
-  for (const user of all) {
+  for (const user of records) {
     if (user.skipReason !== null)
       await deps.log.write(`Skipping user ${user.name} (${user.id}): ${user.skipReason}`);
   }
-  await deps.users.replaceAll(all);
+  // What storage refuses of one entry is that entry's problem: it is left out like an unreadable one.
+  const refused = await deps.users.replaceAll(records);
+  for (const { user, reason } of refused)
+    await deps.log.write(
+      `Skipping PHONE-LiNK user ${printable(user.id)}: storage refused it (${reason})`,
+      'warning',
+    );
+  const notKept = new Set(refused.map(({ user }) => user.id));
+  const all = records.filter((u) => !notKept.has(u.id));
 
   const integrated = all.filter((u) => u.integrated);
   const nowById = new Map(integrated.map((u) => [u.id, u]));

@@ -182,18 +182,16 @@ async function recalculate(
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const given = round === 0 ? options.known : undefined;
     const assumed = given?.presenceAbsent === true;
-    const [user, calendar, stored] = await Promise.all([
+    // "Activate" is read with the rest, each round: as fresh as the admin API's, at no extra wait.
+    const [user, calendar, stored, enabled] = await Promise.all([
       given === undefined ? deps.users.get(userId) : { integrated: true, name: given.userName },
       given === undefined ? deps.calendars.get(userId) : given.calendar,
       assumed ? null : deps.presence.get(userId),
+      deps.integrationEnabled(),
     ]);
     const record = stored ?? freshPresenceRecord(userId);
     const standing =
-      user === null || !user.integrated
-        ? 'not-managed'
-        : (await deps.integrationEnabled())
-          ? 'managed'
-          : 'integration-off';
+      user === null || !user.integrated ? 'not-managed' : enabled ? 'managed' : 'integration-off';
     const decision = decidePresence({
       standing,
       record,

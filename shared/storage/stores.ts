@@ -30,11 +30,20 @@ export interface DirectoryUser {
   readonly email: string;
 }
 
+/** A user the store could not keep, and why (the service's answer). */
+export interface RefusedUser {
+  readonly user: UserRecord;
+  readonly reason: string;
+}
+
 export interface UserStore {
   list(): Promise<readonly UserRecord[]>;
   get(id: string): Promise<UserRecord | null>;
-  /** Replaces the directory: users not in `users` are removed. */
-  replaceAll(users: readonly UserRecord[]): Promise<void>;
+  /**
+   * Replaces the directory: users not in `users` are removed. Returns the users the service
+   * refused to keep (not stored, and any earlier record of them removed).
+   */
+  replaceAll(users: readonly UserRecord[]): Promise<readonly RefusedUser[]>;
   put(user: UserRecord): Promise<void>;
   /** Keeps the directory user each address resolved to, on the user's record where it still exists. */
   saveDirectoryUsers(

@@ -1,8 +1,7 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { optionalString } from './records.ts';
-import { statusOf } from './storage-error.ts';
-import type { DirectoryUser, UserRecord, UserStore } from './stores.ts';
+import type { DirectoryUser, RefusedUser, UserRecord, UserStore } from './stores.ts';
 import { double, encodeKey, type Table } from './table.ts';
 
 /** The directory: one partition, one row per PHONE-LiNK user (replaced 100 rows per transaction). */
@@ -43,14 +42,22 @@ export class TableUserStore implements UserStore {
     return row === null ? null : fromRow(row);
   }
 
-  async replaceAll(users: readonly UserRecord[]): Promise<void> {
+  async replaceAll(users: readonly UserRecord[]): Promise<readonly RefusedUser[]> {
     const existing = await this.#table.rowKeys(odata`PartitionKey eq ${PARTITION}`);
-    const keep = new Set(users.map((u) => encodeKey(u.id)));
+    const byKey = new Map(users.map((u) => [encodeKey(u.id), u]));
     const actions: TransactionAction[] = users.map((user) => ['upsert', toRow(user), 'Replace']);
     for (const rowKey of existing) {
-      if (!keep.has(rowKey)) actions.push(['delete', { partitionKey: PARTITION, rowKey }]);
+      if (!byKey.has(rowKey)) actions.push(['delete', { partitionKey: PARTITION, rowKey }]);
     }
-    await this.#table.submitInBatches(actions);
+    const refused: RefusedUser[] = [];
+    // A refused delete leaves a row the next sync removes; a refused user is not kept at all.
+    for (const { action, error } of await this.#table.writeInBatches(actions)) {
+      const user = action[0] === 'upsert' ? byKey.get(action[1].rowKey) : undefined;
+      if (user === undefined) continue;
+      await this.#table.deleteIfExists(PARTITION, action[1].rowKey);
+      refused.push({ user, reason: error.message });
+    }
+    return refused;
   }
 
   async put(user: UserRecord): Promise<void> {
@@ -67,22 +74,11 @@ export class TableUserStore implements UserStore {
       directoryId: directoryUser.id,
       directoryIdEmail: directoryUser.email,
     });
-    try {
-      await this.#table.submitInBatches(
-        entries.map((entry): TransactionAction => ['update', entity(entry), 'Merge']),
-      );
-    } catch {
-      // A user left the directory meanwhile (a transaction fails whole): one by one, skipping the gone.
-      for (const entry of entries) {
-        await this.#table.run('write user', async (client) => {
-          try {
-            await client.updateEntity(entity(entry), 'Merge');
-          } catch (error) {
-            if (statusOf(error) !== 404) throw error;
-          }
-        });
-      }
-    }
+    // Refused: the user left the directory meanwhile (404), or the service would not keep the
+    // pair; either way the next scan resolves the address again.
+    await this.#table.writeInBatches(
+      entries.map((entry): TransactionAction => ['update', entity(entry), 'Merge']),
+    );
   }
 }
 

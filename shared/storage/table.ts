@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TableEntityResult, TransactionAction } from '@azure/data-tables';
+import type { AppError } from '../errors.ts';
 import { isWellFormedText } from '../runtime/external-id.ts';
 import { Limiter } from '../runtime/limiter.ts';
 import { statusOf, storageError } from './storage-error.ts';
@@ -78,17 +79,75 @@ export class Table {
 
   /**
    * Actions of one partition, in transactions of at most 100 (each atomic, the whole not), a
-   * few at once: the order among them carries no meaning.
+   * few at once: the order among them carries no meaning. Throws when the service refuses any
+   * of them; callers that can go on without some use `writeInBatches`.
    */
   async submitInBatches(actions: readonly TransactionAction[]): Promise<void> {
+    const [first] = await this.writeInBatches(actions);
+    if (first !== undefined) throw first.error;
+  }
+
+  /**
+   * As `submitInBatches`, but a transaction the service refuses whole is done action by action
+   * (one bad entity fails all 100 of its transaction; Azurite fails one over a value holding
+   * U+2028 that it takes alone), and the actions refused on their own (a 4xx) are returned, in
+   * order, instead of thrown. Outages (5xx, no answer) on their own still throw.
+   */
+  async writeInBatches(actions: readonly TransactionAction[]): Promise<readonly Refused[]> {
     const batches: TransactionAction[][] = [];
     for (let i = 0; i < actions.length; i += MAX_BATCH) batches.push(actions.slice(i, i + MAX_BATCH));
     const limiter = new Limiter(BATCHES_AT_ONCE);
-    await Promise.all(
-      batches.map((batch) =>
-        limiter.run(() => this.run('transaction', (client) => client.submitTransaction(batch))),
-      ),
-    );
+    const refused = await Promise.all(batches.map((batch) => limiter.run(() => this.#writeBatch(batch))));
+    return refused.flat();
+  }
+
+  async #writeBatch(batch: readonly TransactionAction[]): Promise<Refused[]> {
+    const client = await this.client();
+    try {
+      await client.submitTransaction([...batch]);
+      return [];
+    } catch {
+      // Whatever the transaction's failure was, each action alone says whether it is the cause.
+      const refused: Refused[] = [];
+      for (const action of batch) {
+        try {
+          await writeAlone(client, action);
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === undefined || status >= 500) throw storageError(`write to ${this.name}`, error);
+          refused.push({ action, error: storageError(`write to ${this.name}`, error) });
+        }
+      }
+      return refused;
+    }
+  }
+}
+
+/** An action the service refused on its own, with the error it answered. */
+export interface Refused {
+  readonly action: TransactionAction;
+  readonly error: AppError;
+}
+
+/** One transaction action as a single call; deleting what is already gone is done. */
+async function writeAlone(client: TableClient, action: TransactionAction): Promise<void> {
+  switch (action[0]) {
+    case 'create':
+      await client.createEntity(action[1]);
+      return;
+    case 'delete':
+      try {
+        await client.deleteEntity(action[1].partitionKey, action[1].rowKey);
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      return;
+    case 'upsert':
+      await client.upsertEntity(action[1], action[2]);
+      return;
+    case 'update':
+      await client.updateEntity(action[1], action[2], action[3]);
+      return;
   }
 }
 

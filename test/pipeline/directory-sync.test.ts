@@ -109,4 +109,19 @@ describe('§4 user directory sync', () => {
       ),
     );
   });
+  it('keeps a name Azurite refuses in a transaction, stored on its own, and syncs everyone else', async () => {
+    // Azurite fails a whole transaction (500) over one value holding U+2028 or U+2029; alone it takes it.
+    const directory = Array.from({ length: 30 }, (_, i) => ({
+      id: String(300 + i),
+      name: i === 12 ? 'Line\u2028Break Para\u2029Graph' : `User ${300 + i}`,
+      email: `user${300 + i}@contoso.com`,
+      calendarIntegration: true,
+    }));
+    world.sim.setUsers(directory);
+    const result = await sync();
+    assert.equal(result.integrated.length, 30);
+    const stored = await world.deps.users.list();
+    assert.deepEqual(stored.map((u) => u.id).sort(), directory.map((u) => u.id).sort());
+    assert.equal((await world.deps.users.get('312'))?.name, 'Line\u2028Break Para\u2029Graph');
+  });
 });

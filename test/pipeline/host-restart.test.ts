@@ -4,8 +4,9 @@ import { anAppointment, aSimUser } from '../support/builders.ts';
 import { eventually, type LivePipeline, startLivePipeline, wholeSecondIn } from './support/live-pipeline.ts';
 
 const USERS = Array.from({ length: 40 }, (_, i) => String(700 + i));
+const TAKEN_BEFORE_KILL = 5;
 
-describe('§2 the host killed in the middle of a batch and restarted converges', { timeout: 180_000 }, () => {
+describe('§2 the host killed in the middle of a batch and restarted converges', { timeout: 240_000 }, () => {
   let pipeline: LivePipeline;
   before(async () => {
     pipeline = await startLivePipeline({
@@ -17,32 +18,48 @@ describe('§2 the host killed in the middle of a batch and restarted converges',
   after(() => pipeline.stop());
 
   it('shows every user in the meeting after a kill during the transition', async () => {
+    // The transition batch is held at a known point: five meeting pushes taken, the rest waiting
+    // unanswered, so the kill lands mid-batch however slow the machine is.
+    pipeline.sim.holdPushes({
+      after: TAKEN_BEFORE_KILL,
+      matching: (push) => push.body.availability === 'Meeting',
+    });
     const start = wholeSecondIn(5000);
     for (const id of USERS) {
       await pipeline.seed(id, [anAppointment({ subject: `Meeting ${id}`, start, end: start + 600_000 })]);
     }
     await eventually(
       'the first pushes',
-      () => pipeline.sim.pushes.length,
+      () => pipeline.sim.pushes.length + pipeline.sim.heldPushes,
       (n) => n >= USERS.length,
-      20_000,
+      60_000,
     );
-    // A slow PHONE-LiNK keeps the transition batch under way long enough to kill the host in it.
-    pipeline.sim.setLatency(400);
     const meetings = () => pipeline.sim.pushes.filter((p) => p.body.availability === 'Meeting').length;
-    await eventually('the transition under way', meetings, (n) => n >= 1, 15_000);
+    await eventually(
+      'the transition held mid-batch',
+      () => pipeline.sim.heldPushes,
+      (n) => n >= 1,
+      30_000,
+    );
     await pipeline.host.kill();
     const killedAfter = meetings();
-    pipeline.sim.setLatency(0);
+    // The killed host's waiting pushes hang up and are dropped; then the batch may go on.
+    await eventually(
+      'the held pushes dropped',
+      () => pipeline.sim.heldPushes,
+      (n) => n === 0,
+      10_000,
+    );
+    pipeline.sim.holdPushes(null);
     pipeline.host = await pipeline.startHost();
 
     const shown = await eventually(
       'every user in the meeting',
       () => USERS.map((id) => pipeline.sim.presenceOf(id)),
       (all) => all.every((p) => p?.availability === 'Meeting'),
-      60_000,
+      90_000,
     );
-    assert.ok(killedAfter < USERS.length, `the kill came mid-batch (${killedAfter} of ${USERS.length} done)`);
+    assert.equal(killedAfter, TAKEN_BEFORE_KILL, 'the kill came mid-batch');
     assert.ok(shown.every((p, i) => p?.note === `Meeting ${USERS[i]}`));
     // Each user saw the meeting start once or, when the kill hit between push and record, twice; never Available after it.
     for (const id of USERS) {

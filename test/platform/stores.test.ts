@@ -152,6 +152,58 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     }
   });
 
+  it('stores subjects holding U+2028 or U+2029, whether kept in the meta row or in chunk rows (issue 15.5)', async () => {
+    // Azurite fails a transaction over such a value (500) that it takes in a single write.
+    const window = { start: T0, end: T0 + MINUTE * 600 };
+    const odd = (i: number) => appointment(i, { subject: `Line\u2028Break ${i} Para\u2029Graph` });
+    for (const [i, size] of [20, 600, 5, 300, 1].entries()) {
+      const list = Array.from({ length: size }, (_, k) =>
+        k === 2 || k === 0 ? odd(i * 1000 + k) : appointment(i * 1000 + k),
+      );
+      await saveAppointments(services.calendars, '2028', window, list, {
+        readAt: T0 + i,
+        because: `read ${i}`,
+      });
+      assert.deepEqual(
+        (await services.calendars.get('2028'))?.appointments,
+        list,
+        `after ${size} appointments`,
+      );
+    }
+  });
+
+  it('writes a transaction refused whole action by action, and returns the actions refused alone', async () => {
+    const clients = createStorageClients(loadSettings({ AzureWebJobsStorage: connectionString }).storage);
+    const table = new Table(clients.table('refusals'));
+    await table.submitInBatches([['create', { partitionKey: 'p', rowKey: 'taken', n: 1 }]]);
+    const refused = await table.writeInBatches([
+      ['create', { partitionKey: 'p', rowKey: 'a', n: 2 }],
+      ['create', { partitionKey: 'p', rowKey: 'taken', n: 3 }],
+      ['upsert', { partitionKey: 'p', rowKey: 'b', n: 4 }, 'Replace'],
+      ['delete', { partitionKey: 'p', rowKey: 'never-there' }],
+    ]);
+    assert.deepEqual(
+      refused.map(({ action, error }) => [action[1].rowKey, error.code]),
+      [['taken', 'storage.conflict']],
+    );
+    const rows = await table.query("PartitionKey eq 'p'");
+    assert.deepEqual(
+      rows.map((row) => [row.rowKey, row.n]),
+      [
+        ['a', 2],
+        ['b', 4],
+        ['taken', 1],
+      ],
+    );
+    await assert.rejects(
+      table.submitInBatches([
+        ['create', { partitionKey: 'p', rowKey: 'c', n: 5 }],
+        ['create', { partitionKey: 'p', rowKey: 'taken', n: 6 }],
+      ]),
+      { code: 'storage.conflict' },
+    );
+  });
+
   it('keeps out-of-office, time zone and the last error beside the appointments', async () => {
     const html = `<p>${'Away until Monday. '.repeat(6000)}</p>`;
     const window = { start: T0, end: T0 + MINUTE * 600 };

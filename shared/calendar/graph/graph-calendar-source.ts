@@ -14,6 +14,7 @@ import type {
   MissingPermission,
   SubscribeRequest,
 } from '../calendar-source.ts';
+import { GRAPH_EVENT_SUBSCRIPTION_MAX_MS } from '../client-states.ts';
 import { BATCH_SIZE, type BatchItem, GraphBatcher } from './graph-batch.ts';
 import type { GraphConnection } from './graph-client.ts';
 import { directoryAnswer, directoryListing, directoryLookup, indexDirectoryPage } from './graph-directory.ts';
@@ -23,8 +24,8 @@ import { type GraphPermission, missingGraphPermissions, tokenRoles } from './gra
 import { calendarViewPage, graphSubscription, mailboxSettings, tokenClaims } from './graph-schemas.ts';
 import { MailboxGate } from './mailbox-gate.ts';
 
-/** Event subscriptions live at most 10,080 minutes; ask a little less so clock skew never makes Graph refuse. */
-export const SUBSCRIPTION_LIFETIME_MS = (10_080 - 15) * 60_000;
+/** A little less than Graph's longest, so clock skew never makes Graph refuse. */
+export const SUBSCRIPTION_LIFETIME_MS = GRAPH_EVENT_SUBSCRIPTION_MAX_MS - 15 * 60_000;
 const EVENT_FIELDS = 'id,subject,start,end,isAllDay,showAs,isCancelled,sensitivity,responseStatus';
 const PAGE_SIZE = 250;
 /** A runaway nextLink chain must not loop forever: 40 pages × 250 = 10,000 events in a window. */
