@@ -12,6 +12,8 @@ const PRUNE_AT = 10_000;
 
 type Reason = 'notification' | 'resync';
 type Edge = 'leading' | 'trailing' | 'resync';
+/** A mark and the write of its message: a notice it absorbs is safe only once that write is. */
+type Marked = { readonly mark: ReadMark; readonly written: Promise<void> };
 
 /**
  * Turns change notifications (Graph or EWS) into calendar-sync jobs of up to 20 users, leading
@@ -23,8 +25,8 @@ type Edge = 'leading' | 'trailing' | 'resync';
  */
 export class CalendarSyncRequests {
   readonly #now: () => Instant;
-  /** userId → this instance's latest notice-driven message for them. */
-  readonly #marks = new Map<string, ReadMark>();
+  /** userId → this instance's latest notice-driven message for them, and its queue write. */
+  readonly #marks = new Map<string, Marked>();
   readonly #groups: Record<Edge, GroupedSend>;
   /** userId → the watermark of their latest EWS event, going out with their next job. */
   readonly #watermarks = new Map<string, EwsEventWatermark>();
@@ -68,30 +70,46 @@ export class CalendarSyncRequests {
     watermark?: EwsEventWatermark,
   ): Promise<boolean> {
     const byEdge: Record<Edge, string[]> = { leading: [], trailing: [], resync: [] };
-    const before = new Map<string, ReadMark | undefined>();
+    const before = new Map<string, Marked | undefined>();
+    const marks = new Map<string, ReadMark>();
+    const mine = new Map<string, Promise<void>>();
+    // A notice absorbed into a message whose write is still under way waits for that write, and
+    // fails with it: acknowledged before, it would be lost if the write failed.
+    const covering: Promise<void>[] = [];
     for (const id of new Set(userIds)) {
       if (reason === 'resync') {
         byEdge.resync.push(id);
         continue;
       }
-      const mark = this.#marks.get(id);
-      const decision = decideRead(mark, now);
-      if (decision.kind === 'covered') continue;
-      before.set(id, mark);
-      this.#marks.set(id, decision.mark);
+      const marked = this.#marks.get(id);
+      const decision = decideRead(marked?.mark, now);
+      if (decision.kind === 'covered') {
+        if (marked !== undefined) covering.push(marked.written);
+        continue;
+      }
+      before.set(id, marked);
+      marks.set(id, decision.mark);
       byEdge[decision.kind].push(id);
     }
     if (watermark !== undefined && before.has(watermark.userId)) {
       this.#watermarks.set(watermark.userId, watermark);
     }
-    const sends = (Object.keys(byEdge) as Edge[]).flatMap((edge) =>
-      byEdge[edge].length === 0 ? [] : [this.#groups[edge].add(byEdge[edge])],
-    );
+    const sends = (Object.keys(byEdge) as Edge[]).flatMap((edge) => {
+      if (byEdge[edge].length === 0) return [];
+      const written = this.#groups[edge].add(byEdge[edge]);
+      for (const id of byEdge[edge]) {
+        const mark = marks.get(id);
+        if (mark !== undefined) this.#marks.set(id, { mark, written });
+        mine.set(id, written);
+      }
+      return [written];
+    });
     try {
-      await Promise.all(sends);
+      await Promise.all([...sends, ...covering]);
     } catch {
-      // Not queued: the user's earlier mark (if any) is what stands.
+      // Not queued: the user's earlier mark (if any) is what stands, unless a later notice replaced ours.
       for (const [id, mark] of before) {
+        if (this.#marks.get(id)?.written !== mine.get(id)) continue;
         if (mark === undefined) this.#marks.delete(id);
         else this.#marks.set(id, mark);
         this.#watermarks.delete(id);
@@ -114,6 +132,6 @@ export class CalendarSyncRequests {
   #prune(): void {
     if (this.#marks.size < PRUNE_AT) return;
     const now = this.#now();
-    for (const [id, mark] of this.#marks) if (markIsSpent(mark, now)) this.#marks.delete(id);
+    for (const [id, { mark }] of this.#marks) if (markIsSpent(mark, now)) this.#marks.delete(id);
   }
 }
