@@ -28,7 +28,7 @@ export function wireEwsWebhook(services: Services): EwsWebhook {
   if (webhook === undefined) {
     webhook = new EwsWebhook({
       known: services.subscriptionCache,
-      sync: new CalendarSyncRequests(services.queues),
+      sync: new CalendarSyncRequests(services.queues, services.clock.now),
       log: services.log,
       now: services.clock.now,
     });

@@ -1,4 +1,4 @@
-import type { CalendarSource } from '../calendar/calendar-source.ts';
+import type { CalendarSource, Mailbox } from '../calendar/calendar-source.ts';
 import type { UserStore } from '../storage/stores.ts';
 import { chunk } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
@@ -27,5 +27,11 @@ export async function runMailboxCheck(deps: MailboxCheckDeps): Promise<void> {
   const mailboxes = (await deps.users.list()).flatMap((user) =>
     user.integrated ? (mailboxOf(user) ?? []) : [],
   );
+  await checkInBatches(source, mailboxes);
+}
+
+/** A few hundred mailboxes at a time, so neither side gets thousands of calls at once. */
+export async function checkInBatches(source: CalendarSource, mailboxes: readonly Mailbox[]): Promise<void> {
+  if (source.checkMailboxes === undefined) return;
   for (const batch of chunk(mailboxes, PER_CHECK)) await source.checkMailboxes(batch);
 }

@@ -10,6 +10,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../storage/stores.ts';
+import { checkInBatches } from './check-mailboxes.ts';
 import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { chunk, USERS_PER_JOB } from './sync-policy.ts';
 import { mailboxOf } from './user-mailbox.ts';
@@ -73,7 +74,7 @@ export async function runScan(deps: ScanDeps, input: unknown): Promise<void> {
   );
   // Before the jobs: each mailbox is then read on its side at once (a hybrid organization's
   // weekly re-check of every route; the other sources have nothing to check).
-  await deps.calendarSource.checkMailboxes?.(mailboxes);
+  await checkInBatches(deps.calendarSource, mailboxes);
   // One listing instead of a read per user in the jobs.
   const subscriptions = new Map((await deps.subscriptions.list()).map((s) => [s.userId, s]));
   await Promise.all(
