@@ -104,7 +104,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       // Identity-based host storage: no connection string, no key.
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
-      // The default credential of @azure/identity (Graph without a secret) picks this identity.
+      // The user-assigned identity every credential of the app names (Graph, storage, Key Vault, telemetry).
       AZURE_CLIENT_ID: identityClientId
       // V8 heap cap for the Node.js worker on a 512 MB instance (dev/host/node-worker-arguments.ts).
       languageWorkers__node__arguments: '--max-old-space-size=192'

@@ -68,6 +68,23 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     ]);
   });
 
+  it('keeps the rest of the directory when the service refuses one user, and reports that user (issue 15.5)', async () => {
+    await services.users.put(user('r2'));
+    // A property holds at most 64 KiB: the service refuses this record alone, and with it its transaction.
+    const refusedUser = user('r2', { name: 'x'.repeat(40_000) });
+    const refused = await services.users.replaceAll([user('r1'), refusedUser, user('r3')]);
+    assert.deepEqual(
+      refused.map((r) => r.user),
+      [refusedUser],
+    );
+    assert.match(refused[0]?.reason ?? '', /\(400\)/);
+    // Not kept at all: the stored directory is the one the sync goes on with.
+    assert.deepEqual(
+      (await services.users.list()).map((u) => u.id),
+      ['r1', 'r3'],
+    );
+  });
+
   it('stores 1,000 appointments with long subjects and reads them back in order', async () => {
     const appointments = Array.from({ length: 1000 }, (_, i) => appointment(i));
     const window = { start: T0, end: T0 + 7 * 24 * 60 * MINUTE };
