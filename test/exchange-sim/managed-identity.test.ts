@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManagedIdentityCredential } from '@azure/identity';
 import type { ExchangeSimulator } from '../../dev/exchange-sim/graph/exchange-simulator.ts';
+import { useIdentityEndpoint } from '../support/app-service-identity.ts';
 import { startSim } from './fixtures.ts';
 
 const IDENTITY_CLIENT_ID = 'd1d1d1d1-0000-4000-8000-0000000000aa';
@@ -10,24 +11,16 @@ describe('simulated App Service managed-identity endpoint', () => {
   let sim: ExchangeSimulator;
   let endpoint: string;
   let header: string;
-  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+  let restoreEnvironment = (): void => undefined;
 
   before(async () => {
     sim = await startSim({ managedIdentity: { userAssigned: [IDENTITY_CLIENT_ID] } });
     assert.ok(sim.managedIdentity);
     ({ endpoint, header } = sim.managedIdentity);
-    // What App Service puts in the app's environment; @azure/identity reads it from there.
-    process.env.IDENTITY_ENDPOINT = endpoint;
-    process.env.IDENTITY_HEADER = header;
+    restoreEnvironment = useIdentityEndpoint({ endpoint, header });
   });
   after(async () => {
-    for (const [name, value] of [
-      ['IDENTITY_ENDPOINT', saved.endpoint],
-      ['IDENTITY_HEADER', saved.header],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnvironment();
     await sim.stop();
   });
 

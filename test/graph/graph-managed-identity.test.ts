@@ -8,6 +8,7 @@ import { trustLocalCa } from '../../dev/exchange-sim/trust.ts';
 import { createServices } from '../../shared/app/services.ts';
 import { loadSettings } from '../../shared/config/load-settings.ts';
 import type { AdminLog } from '../../shared/log/admin-log.ts';
+import { useIdentityEndpoint } from '../support/app-service-identity.ts';
 
 const TENANT = '7e6d5c4b-2222-4333-8444-555566667777';
 /** The user-assigned identity the Bicep attaches and names in AZURE_CLIENT_ID. */
@@ -22,7 +23,7 @@ function memoryLog(): AdminLog & { readonly lines: string[] } {
 
 describe('§7 Graph on the managed identity (no client secret, as `azd up` deploys it)', () => {
   let exchange: ExchangeSimulator;
-  const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+  let restoreEnvironment = (): void => undefined;
 
   before(async () => {
     exchange = await startExchangeSimulator({
@@ -32,18 +33,10 @@ describe('§7 Graph on the managed identity (no client secret, as `azd up` deplo
     });
     trustLocalCa(exchange.caPem);
     const identity = exchange.managedIdentity ?? assert.fail('no managed-identity endpoint');
-    // What App Service and Functions put in the app's environment.
-    process.env.IDENTITY_ENDPOINT = identity.endpoint;
-    process.env.IDENTITY_HEADER = identity.header;
+    restoreEnvironment = useIdentityEndpoint(identity);
   });
   after(async () => {
-    for (const [name, value] of [
-      ['IDENTITY_ENDPOINT', saved.endpoint],
-      ['IDENTITY_HEADER', saved.header],
-    ] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnvironment();
     await exchange.stop();
   });
 
