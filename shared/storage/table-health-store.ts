@@ -31,21 +31,31 @@ export function createTableHealthStore(table: Table): HealthStore {
         at,
         lastOkAt: outcome.ok ? at : (last?.lastOkAt ?? (await readOne(table, component))?.lastOkAt ?? null),
       };
-      await table.run('write health', (client) =>
-        client.upsertEntity(
-          {
-            partitionKey: PARTITION,
-            rowKey: component,
-            ok: report.ok,
-            at: report.at,
-            // Tables have no null: an absent property reads back as null.
-            ...(report.cause === null ? {} : { cause: report.cause }),
-            ...(report.lastOkAt === null ? {} : { lastOkAt: report.lastOkAt }),
-          },
-          'Replace',
-        ),
-      );
+      // Claimed before the write: the reports that come while it is under way (a scan's pushes
+      // all succeed at once) find it and cost nothing; a failed write lets the next one try.
       written.set(component, report);
+      try {
+        await table.run('write health', (client) =>
+          client.upsertEntity(
+            {
+              partitionKey: PARTITION,
+              rowKey: component,
+              ok: report.ok,
+              at: report.at,
+              // Tables have no null: an absent property reads back as null.
+              ...(report.cause === null ? {} : { cause: report.cause }),
+              ...(report.lastOkAt === null ? {} : { lastOkAt: report.lastOkAt }),
+            },
+            'Replace',
+          ),
+        );
+      } catch (error) {
+        if (written.get(component) === report) {
+          if (last === undefined) written.delete(component);
+          else written.set(component, last);
+        }
+        throw error;
+      }
     },
     async list() {
       const rows = await table.query(`PartitionKey eq '${PARTITION}'`);

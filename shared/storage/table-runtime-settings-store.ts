@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FreshRead } from '../runtime/fresh-read.ts';
 import type { RuntimeSettingsStore } from './stores.ts';
 import type { Table } from './table.ts';
 
@@ -12,14 +13,25 @@ const SYSTEM = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp']);
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const settingValue = z.union([z.string(), z.number(), z.boolean()]);
 
+type Values = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * Every recalculation reads "Activate" here, and a scan's recalculations ask at once: they
+ * share reads, each begun after its caller asked, so none acts on a value older than its call.
+ */
 export class TableRuntimeSettingsStore implements RuntimeSettingsStore {
   readonly #table: Table;
+  readonly #reads = new FreshRead(() => this.#read());
 
   constructor(table: Table) {
     this.#table = table;
   }
 
-  async get(): Promise<Readonly<Record<string, string | number | boolean>>> {
+  get(): Promise<Values> {
+    return this.#reads.get();
+  }
+
+  async #read(): Promise<Values> {
     const row = await this.#table.getOrNull(PARTITION, ROW);
     const values: Record<string, string | number | boolean> = {};
     for (const [key, value] of Object.entries(row ?? {})) {
@@ -31,7 +43,7 @@ export class TableRuntimeSettingsStore implements RuntimeSettingsStore {
   }
 
   /** Merges: names not given keep their stored value. */
-  async put(values: Readonly<Record<string, string | number | boolean>>): Promise<void> {
+  async put(values: Values): Promise<void> {
     await this.#table.run('write settings', (client) =>
       client.upsertEntity({ partitionKey: PARTITION, rowKey: ROW, ...values }, 'Merge'),
     );

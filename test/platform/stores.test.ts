@@ -368,6 +368,27 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     });
   });
 
+  it('answers readers at once from shared reads, none begun before its caller asked', async () => {
+    const before = services.runtimeSettings.get();
+    const put = services.runtimeSettings.put({ INTEGRATION_ENABLED: true });
+    await put;
+    const after = await Promise.all([services.runtimeSettings.get(), services.runtimeSettings.get()]);
+    await before;
+    assert.deepEqual(
+      after.map((values) => values.INTEGRATION_ENABLED),
+      [true, true],
+    );
+  });
+
+  it('writes a burst of equal health reports once, keeping the first instant', async () => {
+    const reports = Array.from({ length: 20 }, (_, i) =>
+      services.health.report('exchange-graph', { ok: true }, T0 + i * 1000),
+    );
+    await Promise.all(reports);
+    const stored = (await services.health.list()).find((report) => report.component === 'exchange-graph');
+    assert.equal(stored?.at, T0);
+  });
+
   it('§6 reads the log oldest first after a cursor', async () => {
     const lines = [
       'Starting Microsoft Graph',
