@@ -33,6 +33,7 @@ import { TableRuntimeSettingsStore } from '../storage/table-runtime-settings-sto
 import { TableSubscriptionStore } from '../storage/table-subscription-store.ts';
 import { TableUserStore } from '../storage/table-user-store.ts';
 import { readMovedAgain } from '../sync/read-moved-again.ts';
+import { ReadTurns } from '../sync/read-turns.ts';
 import { createSecretVault } from '../vault/create-secret-vault.ts';
 import type { SecretVault } from '../vault/secret-vault.ts';
 import { RuntimeSettingsFollower } from './follow-runtime-settings.ts';
@@ -75,6 +76,8 @@ export interface Services {
   readonly clientStates: ClientStates;
   /** What the subscription ids in anonymous notices name: one cache for the Graph and EWS webhooks. */
   readonly subscriptionCache: SubscriptionCache;
+  /** The calendar-sync jobs of this process, one at a time per user (kept when the services are rebuilt). */
+  readonly readTurns: ReadTurns;
   /** The instant every use case reads, and how it waits. */
   readonly clock: Clock;
 }
@@ -138,6 +141,7 @@ const FACTORIES: Factories = {
   clientStates: (c) =>
     new ClientStates(tableClientStateKey(table(c, TABLES.runtimeSettings)), c.services.clock.now),
   subscriptionCache: (c) => new SubscriptionCache(c.services.subscriptions, c.services.clock.now),
+  readTurns: (c) => new ReadTurns(c.services.clock),
   clock: () => systemClock,
 };
 
@@ -193,6 +197,7 @@ export function getServices(): Services {
         secretVault: current.secretVault,
         log: current.log,
         logReader: current.logReader,
+        readTurns: current.readTurns,
       }),
     );
   }

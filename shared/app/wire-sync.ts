@@ -24,6 +24,7 @@ export function wireCalendarSync(services: Services): CalendarSyncDeps {
     health: services.health,
     scanWindowDays: services.settings.scanWindowDays,
     now: services.clock.now,
+    turns: services.readTurns,
     recalculate: (handOver) => recalculateAfterSync(wireRecalculation(services), handOver),
   };
 }

@@ -4,7 +4,7 @@ import { GraphWebhook } from '../notifications/graph-notifications.ts';
 import type { Services } from './services.ts';
 
 const graphWebhooks = new WeakMap<Services, GraphWebhook>();
-/** One Graph webhook per process: it keeps the coalescing marks (the subscription cache, shared with EWS, is a service). */
+/** One Graph webhook per process: its queue writes are group-committed (the subscription cache, shared with EWS, is a service). */
 export function wireGraphWebhook(services: Services): GraphWebhook {
   let webhook = graphWebhooks.get(services);
   if (webhook === undefined) {
@@ -22,7 +22,7 @@ export function wireGraphWebhook(services: Services): GraphWebhook {
 }
 
 const ewsWebhooks = new WeakMap<Services, EwsWebhook>();
-/** One EWS receiver per process: it keeps the coalescing marks. */
+/** One EWS receiver per process: its queue writes are group-committed, and it keeps the watermarks going out. */
 export function wireEwsWebhook(services: Services): EwsWebhook {
   let webhook = ewsWebhooks.get(services);
   if (webhook === undefined) {

@@ -54,7 +54,7 @@ export class EwsWebhook {
       if (changes === 0) return soap('OK');
       const proof =
         watermark === null ? undefined : { userId: subscription.userId, subscriptionId, watermark };
-      if (!(await this.#deps.sync.request([subscription.userId], now, 'notification', proof))) {
+      if (!(await this.#deps.sync.request([subscription.userId], 'notification', proof))) {
         return refuse(503, 'could not queue the notification, try again');
       }
       return soap('OK');

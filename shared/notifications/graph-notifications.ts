@@ -99,7 +99,7 @@ export class GraphWebhook {
       }),
     );
     const userIds = new Set(users.flatMap((userId) => (userId === null ? [] : [userId])));
-    return this.#enqueue([...userIds], now, 'notification');
+    return this.#enqueue([...userIds], 'notification');
   }
 
   async #lifecycle(request: WebhookRequest): Promise<WebhookAnswer> {
@@ -133,7 +133,7 @@ export class GraphWebhook {
       // reauthorizationRequired: the resync renews the subscription; removed and missed: notices were lost.
       resync.add(subscription.userId);
     }
-    return this.#enqueue([...resync], now, 'resync');
+    return this.#enqueue([...resync], 'resync');
   }
 
   /** Each notice with what its clientState proves (null: it has none, or nothing signs here). */
@@ -191,12 +191,8 @@ export class GraphWebhook {
   }
 
   /** Storage down: Graph retries a notification it could not deliver. */
-  async #enqueue(
-    userIds: readonly string[],
-    now: Instant,
-    reason: 'notification' | 'resync',
-  ): Promise<WebhookAnswer> {
-    const queued = await this.#sync.request(userIds, now, reason);
+  async #enqueue(userIds: readonly string[], reason: 'notification' | 'resync'): Promise<WebhookAnswer> {
+    const queued = await this.#sync.request(userIds, reason);
     return queued ? accepted : refuse(503, 'could not queue the notifications, try again');
   }
 }

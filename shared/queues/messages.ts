@@ -28,9 +28,9 @@ export const calendarSyncMessage = z.object({
    */
   notifiedAt: z.number().int().optional(),
   /**
-   * For 'notification': every notice this message stands for arrived before this instant (a
-   * delayed message absorbs notices until it is visible). A user whose stored read began at or
-   * after it is up to date (notifications/read-coalescing.ts). Absent: `notifiedAt`.
+   * Written by the version before this one (its delayed messages absorbed notices until they
+   * became visible): every notice the message stands for arrived before this instant. Read in
+   * place of `notifiedAt`, so a message queued across a deployment is still read right.
    */
   coveredUntil: z.number().int().optional(),
   /**

@@ -1,5 +1,4 @@
 import type { AppError } from '../errors.ts';
-import { readStillNeeded } from '../notifications/read-coalescing.ts';
 import type { Instant } from '../presence/model.ts';
 import type { SyncHandOver } from '../presence-sync/recalculate-presence.ts';
 import type { CalendarSyncMessage, PresenceGroupMessage } from '../queues/messages.ts';
@@ -37,6 +36,16 @@ export interface ReadPlan {
   readonly logLines: readonly string[];
 }
 
+/**
+ * Whether a job must read a user whose stored calendar read began at `calendarReadAt`, for the
+ * notices that had all arrived by `notifiedAt` (absent: a job no notice caused, which always
+ * reads). A read that began at or after the notices holds their changes: notices for one user
+ * close together cost one read, since the jobs of a process take turns per user.
+ */
+export function readStillNeeded(calendarReadAt: Instant | null, notifiedAt: Instant | undefined): boolean {
+  return notifiedAt === undefined || calendarReadAt === null || calendarReadAt < notifiedAt;
+}
+
 export function planReads(
   message: CalendarSyncMessage,
   users: readonly UserState[],
@@ -48,7 +57,6 @@ export function planReads(
   const { fullRead, withSubscription } = planLoad(message);
   const readCalendar = users.filter(({ stored }) => {
     if (message.outOfOfficeOnly) return calendarIsStale(stored, now, scanWindowDays);
-    // A read that began after the notices arrived already holds their changes.
     return readStillNeeded(stored?.calendarReadAt ?? null, message.coveredUntil ?? message.notifiedAt);
   });
   const readOutOfOffice = message.reason === 'notification' ? users.filter((u) => u.stored === null) : users;

@@ -27,6 +27,7 @@ import {
 import { readAgainLater } from './calendar-sync-retry.ts';
 import { keepProvenWatermarks } from './keep-ews-watermarks.ts';
 import { isTransient, type UserState } from './mailbox-read-plan.ts';
+import type { ReadTurns } from './read-turns.ts';
 import { resolveMailboxes } from './resolve-mailboxes.ts';
 import { storeUser } from './store-mailbox-read.ts';
 import { syncWindow } from './sync-policy.ts';
@@ -43,6 +44,8 @@ export interface CalendarSyncDeps {
   readonly health: HealthStore;
   readonly scanWindowDays: number;
   readonly now: () => Instant;
+  /** Jobs for the same user take turns in this process, and notice-driven reads are paced (read-turns.ts). */
+  readonly turns: ReadTurns;
   /**
    * Recalculates one user's presence from what this job has just stored (the presence worker's
    * use case, run here so it need not read the user and calendar again). Absent: the job asks
@@ -75,6 +78,16 @@ export async function runCalendarSync(
     return;
   }
   const message = parsed.data;
+  await deps.turns.run(message.userIds, message.reason === 'notification', () =>
+    syncUsers(deps, message, unconfirmedSince),
+  );
+}
+
+async function syncUsers(
+  deps: CalendarSyncDeps,
+  message: CalendarSyncMessage,
+  unconfirmedSince: Instant | undefined,
+): Promise<void> {
   const now = deps.now();
   const loaded = await loadUsers(deps, message, planLoad(message));
   // Graph keys users by id: addresses not resolved yet are looked up once (resolve-mailboxes.ts).
@@ -93,6 +106,10 @@ export async function runCalendarSync(
       ? await source.placesOf(users.map((u) => u.mailbox))
       : undefined;
   const reads = planReads(message, users, now, deps.scanWindowDays, places);
+  deps.turns.began(
+    reads.readCalendar.map((user) => user.mailbox.userId),
+    now,
+  );
   await writeLines(deps.log, reads.logLines);
 
   // Subscribe and store the subscriptions before reading the calendars: a change between the

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CalendarSubscription } from '../../shared/calendar/calendar-source.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Appointment } from '../../shared/presence/model.ts';
+import type { Appointment, Instant } from '../../shared/presence/model.ts';
 import { type CalendarSyncMessage, calendarSyncMessage } from '../../shared/queues/messages.ts';
 import type { StoredCalendar } from '../../shared/storage/stores.ts';
 import {
@@ -10,6 +10,7 @@ import {
   planLoad,
   planReads,
   queuedRecalculation,
+  readStillNeeded,
 } from '../../shared/sync/calendar-sync-plan.ts';
 import {
   planStore,
@@ -370,4 +371,47 @@ describe('§2 calendar sync: what a job stores for a user', () => {
     const throttled = planStore(known, read({ calendar: failed('exchange.throttled') }), WINDOW_DAYS);
     assert.equal(storedAfter(known, throttled, taken), null);
   });
+});
+
+const second = (time: string): Instant => Date.parse(`2026-11-24T09:00:${time}Z`);
+
+describe('§5 a job skips a user whose read began after the notices it stands for', () => {
+  const cases: {
+    name: string;
+    readAt: string | null;
+    notifiedAt: string | undefined;
+    read: boolean;
+  }[] = [
+    { name: 'reads a user never read', readAt: null, notifiedAt: '01.000', read: true },
+    {
+      name: 'reads a user read before the last notice arrived',
+      readAt: '00.500',
+      notifiedAt: '01.000',
+      read: true,
+    },
+    {
+      name: 'skips a user read as the last notice arrived',
+      readAt: '01.000',
+      notifiedAt: '01.000',
+      read: false,
+    },
+    { name: 'skips a user read after the notices', readAt: '01.200', notifiedAt: '01.000', read: false },
+    {
+      name: 'reads always for a job no notice caused',
+      readAt: '05.000',
+      notifiedAt: undefined,
+      read: true,
+    },
+  ];
+  for (const { name, readAt, notifiedAt, read } of cases) {
+    it(name, () =>
+      assert.equal(
+        readStillNeeded(
+          readAt === null ? null : second(readAt),
+          notifiedAt === undefined ? undefined : second(notifiedAt),
+        ),
+        read,
+      ),
+    );
+  }
 });

@@ -115,7 +115,7 @@ describe(`§3 presence rules reach PHONE-LiNK (${SOURCE})`, () => {
         }
         await world.waitForPresence(userId, (p) => p.note === 'Burst 5', 20_000);
         await quiet(world);
-        // The first notice is read at once, the four during that read in one read after it.
+        // The first notice is read at once; the four after it wait for the spacing and share one read.
         assert.ok(reads() - burstFrom <= 2, `${reads() - burstFrom} reads for a burst of five changes`);
       });
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { AppError } from '../../shared/errors.ts';
 import { CalendarSyncRequests } from '../../shared/notifications/calendar-sync-requests.ts';
 import type { Instant } from '../../shared/presence/model.ts';
-import type { QUEUES, WorkQueues } from '../../shared/queues/messages.ts';
+import { calendarSyncMessage, type QUEUES, type WorkQueues } from '../../shared/queues/messages.ts';
 import { utc } from '../support/builders.ts';
 
 const at = (time: string): Instant => utc(`2026-11-24T09:00:${time}Z`);
@@ -30,35 +30,36 @@ class HeldQueues implements WorkQueues {
   }
 }
 
-describe('§5 a change notice is acknowledged only once a queued read covers it', () => {
-  it('refuses a notice absorbed into a trailing read whose queue write then fails', async () => {
+describe('§5 a change notice is acknowledged only once its read is queued', () => {
+  it('refuses the notices of a send whose queue write fails, and queues the next ones afresh', async () => {
     const queues = new HeldQueues();
     const requests = new CalendarSyncRequests(queues, () => at('00.000'));
-    const leading = requests.request(['201'], at('00.000'), 'notification');
+    const first = requests.request(['201'], 'notification');
+    (await queues.nextWrite()).settle(true);
+    assert.equal(await first, false);
+    const again = requests.request(['201'], 'notification');
     (await queues.nextWrite()).settle(false);
-    assert.equal(await leading, true);
-
-    const trailing = requests.request(['201'], at('00.200'), 'notification');
-    const trailingWrite = await queues.nextWrite();
-    // Absorbed by the trailing read, whose write is still under way.
-    const absorbed = requests.request(['201'], at('00.400'), 'notification');
-    trailingWrite.settle(true);
-
-    assert.deepEqual(await Promise.all([trailing, absorbed]), [false, false]);
+    assert.equal(await again, true);
   });
 
-  it('acknowledges a notice absorbed into a trailing read once that read is queued', async () => {
+  it('gathers the notices that come while a send is under way into the next send', async () => {
     const queues = new HeldQueues();
     const requests = new CalendarSyncRequests(queues, () => at('00.000'));
-    const leading = requests.request(['201'], at('00.000'), 'notification');
+    const sends = [requests.request(['201'], 'notification'), requests.request(['202'], 'notification')];
+    const first = await queues.nextWrite();
+    const later = [
+      requests.request(['201'], 'notification'),
+      requests.request(['203', '201'], 'notification'),
+    ];
+    first.settle(false);
     (await queues.nextWrite()).settle(false);
-    await leading;
-    const trailing = requests.request(['201'], at('00.200'), 'notification');
-    const trailingWrite = await queues.nextWrite();
-    const absorbed = requests.request(['201'], at('00.400'), 'notification');
-    trailingWrite.settle(false);
-
-    assert.deepEqual(await Promise.all([trailing, absorbed]), [true, true]);
-    assert.equal(queues.writes.length, 2);
+    assert.deepEqual(await Promise.all([...sends, ...later]), [true, true, true, true]);
+    assert.deepEqual(
+      queues.writes.map((write) => calendarSyncMessage.parse(write.message).userIds),
+      [
+        ['201', '202'],
+        ['201', '203'],
+      ],
+    );
   });
 });
