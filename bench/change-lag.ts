@@ -6,7 +6,8 @@ import type { ExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simul
 import type { PhonelinkSimulator, PresenceWire } from '../dev/phonelink-sim/phonelink-simulator.ts';
 
 const MINUTE = 60_000;
-const GIVE_UP_MS = 30_000;
+/** A change not shown by then counts as not shown (lagFigures' `notShown`). */
+export const GIVE_UP_MS = 30_000;
 
 /** Milliseconds from each change to its push, for every user and each of the three kinds of change. */
 export async function changeLags(
@@ -61,8 +62,8 @@ async function timed(
   for (;;) {
     const push = phonelink.pushes.slice(from).find((p) => p.userId === userId && shows(p.body));
     if (push !== undefined) return push.at - changedAt;
-    if (Date.now() - changedAt > GIVE_UP_MS)
-      throw new Error(`user ${userId}: the change never reached PHONE-LiNK`);
+    // Not shown in time: counted at the limit (lagFigures says how many), so the bench reports it.
+    if (Date.now() - changedAt > GIVE_UP_MS) return GIVE_UP_MS;
     await sleep(5);
   }
 }

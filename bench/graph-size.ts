@@ -11,7 +11,7 @@
 // own, so in Azure the Graph webhook never shares a Node.js process (or its event loop) with the
 // calendar-sync or presence queue workers, and each instance has its own memory. The bench starts
 // one host process per scale group (flex-scale-groups.ts; same settings, same storage): the HTTP
-// functions, calendar-sync-queue, presence, and the timers with scan-queue together. The memory
+// functions, calendar-sync-queue, calendar-changes-queue, presence, and the timers with scan-queue together. The memory
 // figure is the largest process's peak RSS. Azurite, the storage counter (storage-counter.ts)
 // and the simulators run in this process.
 //
@@ -136,7 +136,11 @@ try {
   const nodeArgs = (process.env.BENCH_HOST_ARGS ?? NODE_WORKER_ARGUMENTS)
     .split(/\s+/)
     .filter((arg) => arg !== '');
-  const groups = flexScaleGroups(join(root, 'functions'), ['calendar-sync-queue', 'presence-queue']);
+  const groups = flexScaleGroups(join(root, 'functions'), [
+    'calendar-sync-queue',
+    'calendar-changes-queue',
+    'presence-queue',
+  ]);
   // In the order listed (the timers' group last): each host listens before the next starts, so the
   // start-up scan finds its queue workers running, as in one host, which starts timers last.
   for (const group of groups) {

@@ -130,7 +130,7 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var functionAppName = 'func-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(resourceToken, 12)}'
 // The queues and tables the app uses (shared/queues/messages.ts QUEUES, shared/app/services.ts TABLES).
-var queueNames = ['calendar-sync', 'presence', 'scan']
+var queueNames = ['calendar-sync', 'calendar-changes', 'presence', 'scan']
 var tableNames = ['users', 'calendars', 'presence', 'subscriptions', 'runtimesettings', 'adminlog', 'health']
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {

@@ -1,12 +1,14 @@
+import type { InvocationContext } from '@azure/functions';
 import { type DirectorySyncDeps, syncDirectory } from '../phonelink/directory-sync.ts';
 import { recalculateAfterSync } from '../presence-sync/recalculate-presence.ts';
-import type { CalendarSyncDeps } from '../sync/calendar-sync.ts';
+import { redeliveredSince } from '../runtime/delivery-count.ts';
+import { type CalendarSyncDeps, runCalendarSync } from '../sync/calendar-sync.ts';
 import type { MailboxCheckDeps } from '../sync/check-mailboxes.ts';
 import type { MaintenanceDeps } from '../sync/maintenance.ts';
 import type { ScanDeps } from '../sync/scan.ts';
 import type { ScanTimerDeps } from '../sync/scan-timer.ts';
 import { integrationEnabled } from './integration-enabled.ts';
-import type { Services } from './services.ts';
+import { getServices, type Services } from './services.ts';
 import { wireRecalculation } from './wire-presence.ts';
 
 /** A calendar-sync job (SPEC §2): reads, stores, subscribes, and recalculates the users it changed. */
@@ -27,6 +29,11 @@ export function wireCalendarSync(services: Services): CalendarSyncDeps {
     turns: services.readTurns,
     recalculate: (handOver) => recalculateAfterSync(wireRecalculation(services), handOver),
   };
+}
+
+/** A calendar-sync job as both its queue triggers run it: the scan's jobs, and change notices'. */
+export function calendarSyncJob(message: unknown, context: InvocationContext): Promise<void> {
+  return runCalendarSync(wireCalendarSync(getServices()), message, redeliveredSince(context));
 }
 
 /** SPEC §4 directory sync, the scan's first step; a refused or failed read counts for the PHONE-LiNK status. */

@@ -11,7 +11,8 @@ type Reason = 'notification' | 'resync';
 
 /**
  * Turns change notifications (Graph or EWS) into calendar-sync jobs of up to 20 users, each
- * queued at once: a change is read as soon as a worker polls. Each notice costs the webhook at
+ * queued at once on the changes queue, which no scan fills: a change is read as soon as a
+ * worker polls. Each notice costs the webhook at
  * most one queue write, group-committed: while one send is under way, further users gather for
  * the next, so 300 notices a second become a few messages, and a quiet webhook sends at once.
  * Notices for one user that come close together cost one read all the same: the message says
@@ -26,7 +27,7 @@ export class CalendarSyncRequests {
   constructor(queues: WorkQueues, now: () => Instant = Date.now) {
     const send = (reason: Reason) => (userIds: readonly string[]) => {
       const watermarks = this.#takeWatermarks(userIds);
-      return queues.send(QUEUES.calendarSync, {
+      return queues.send(QUEUES.calendarChanges, {
         userIds: [...userIds],
         reason,
         outOfOfficeOnly: false,

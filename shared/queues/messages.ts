@@ -11,6 +11,11 @@ export const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_SECONDS - 60;
 export const QUEUES = {
   /** Read one or more users' calendars and out-of-office from Exchange, store, (re)subscribe. */
   calendarSync: 'calendar-sync',
+  /**
+   * The same jobs for change notices (and the re-reads lifecycle notices ask for): a queue of
+   * their own, so a change is read at once even while a scan's jobs fill `calendar-sync`.
+   */
+  calendarChanges: 'calendar-changes',
   /** Recompute one user's presence, push on change, schedule the next transition. */
   presence: 'presence',
   /** Directory sync and fan-out (start-up, weekly, Force now). */

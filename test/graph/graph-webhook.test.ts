@@ -135,7 +135,7 @@ describe('§5 Graph webhook', () => {
       assert.equal(answer.status, 202);
       assert.equal(queues.sent.length, 1);
       const sent = queues.sent[0];
-      assert.equal(sent?.queue, QUEUES.calendarSync);
+      assert.equal(sent?.queue, QUEUES.calendarChanges);
       assert.equal(sent?.delaySeconds, 0);
       const message = calendarSyncMessage.parse(sent?.message);
       assert.deepEqual(message.userIds, ['201']);

@@ -83,6 +83,7 @@ const COMMON_FUNCTIONS = [
   'scan-timer.ts',
   'scan-queue.ts',
   'calendar-sync-queue.ts',
+  'calendar-changes-queue.ts',
   'maintenance-timer.ts',
   'presence-queue.ts',
   // What the scan wrote, as the administrator reads it (SPEC §5 GET /api/log).
