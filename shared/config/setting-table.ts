@@ -408,10 +408,6 @@ export const WRITABLE_SECRETS = SETTING_NAMES.filter(
   (name): name is WritableSecretName => settingRow(name).access === 'write-only',
 );
 
-export function isSettingName(name: string): name is SettingName {
-  return Object.hasOwn(SETTING_TABLE, name);
-}
-
 export function settingRow(name: SettingName): SettingRow<unknown, unknown> {
   return SETTING_TABLE[name] as SettingRow<unknown, unknown>;
 }
