@@ -11,9 +11,9 @@
 // own, so in Azure the Graph webhook never shares a Node.js process (or its event loop) with the
 // calendar-sync or presence queue workers, and each instance has its own memory. The bench starts
 // one host process per scale group (flex-scale-groups.ts; same settings, same storage): the HTTP
-// functions, calendar-sync-queue, calendar-changes-queue, presence, and the timers with scan-queue together. The memory
-// figure is the largest process's peak RSS. Azurite, the storage counter (storage-counter.ts)
-// and the simulators run in this process.
+// functions, calendar-sync-queue, calendar-changes-queue, presence, and the timers with
+// scan-queue together. The memory figure is the largest process's peak RSS. The simulators run
+// in this process; each Azurite in one of its own, which counts its requests (storage-counter.ts).
 //
 // The queue and timer hosts run at a lower CPU priority (nice BENCH_WORKER_NICE, default 10; 0
 // turns it off). In Azure they run on instances of their own and take no CPU from the webhook's
@@ -30,7 +30,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEV_ACCOUNT_NAME, startAzurite } from '../dev/azurite.ts';
+import { DEV_ACCOUNT_NAME } from '../dev/azurite.ts';
 import { startExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
 import { REQUEST_KINDS } from '../dev/exchange-sim/graph/faults.ts';
 import { graphSettingsFor } from '../dev/exchange-sim/graph/graph-app-settings.ts';
@@ -46,7 +46,7 @@ import {
   lagFigures,
   type SizeFigures,
 } from './graph-figures.ts';
-import { countStorage } from './storage-counter.ts';
+import { startCountedAzurite } from './storage-counter.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const LATENCY_MS = 40;
@@ -69,20 +69,26 @@ try {
   // Azure runs queues and tables as separate services; Azurite serves both from one Node.js
   // process, where a webhook's queue write would wait behind the scan's table traffic. So the
   // bench gives each its own Azurite (BENCH_ONE_AZURITE=1 measures with a single one).
-  const azurite = await startAzurite();
-  stops.push(() => azurite.stop());
-  let storage = azurite.connectionString;
+  const queues = await startCountedAzurite();
+  stops.push(() => queues.azurite.stop());
+  let storage = queues.azurite.connectionString;
+  const counted = [queues];
   if (!process.env.BENCH_ONE_AZURITE) {
-    const tables = await startAzurite();
-    stops.push(() => tables.stop());
+    const tables = await startCountedAzurite();
+    stops.push(() => tables.azurite.stop());
+    counted.push(tables);
     storage = storage.replace(
       /TableEndpoint=[^;]+/,
-      `TableEndpoint=${tables.endpoints.table}/${DEV_ACCOUNT_NAME}`,
+      `TableEndpoint=${tables.azurite.endpoints.table}/${DEV_ACCOUNT_NAME}`,
     );
   }
-  const counter = await countStorage(storage);
-  stops.push(() => counter.stop());
-  storage = counter.connectionString;
+  // The queue service of the first emulator and the table service of the last are the ones in use.
+  const counter = {
+    count: async () => ({
+      queue: (await queues.count()).queue,
+      table: (await (counted.at(-1) ?? queues).count()).table,
+    }),
+  };
   const exchange = await startExchangeSimulator({
     tenantId: TENANT,
     clients: [CLIENT],
@@ -218,7 +224,7 @@ try {
   scanEnd = await scanDone();
   const scanSeconds = (scanEnd - firstRequest) / 1000;
   const roundTripsPerUser = exchange.requestCount() / USERS;
-  const storageAtScan = counter.count();
+  const storageAtScan = await counter.count();
   const during = await duringScan;
   await exchange.notificationsIdle();
   const ackDuring: AckFigures | null =

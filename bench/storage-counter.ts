@@ -1,49 +1,39 @@
 // Counts the storage operations the functions make: one HTTP request to a queue or table
-// endpoint is one storage transaction as Azure bills it (a batch counts once). A pass-through
-// proxy in front of each Azurite endpoint, so the count is taken from outside the product.
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// endpoint is one storage transaction as Azure bills it (a batch counts once). Counted inside
+// the emulators (azurite-request-count.ts, loaded into each Azurite process), so the count is
+// taken from outside the product, and costs the bench neither a proxy hop nor CPU beside the
+// simulators on a machine the scan keeps busy.
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type AzuriteOptions, type RunningAzurite, startAzurite } from '../dev/azurite.ts';
+import { freePort } from '../dev/free-port.ts';
 
-export interface StorageCounter {
-  /** The connection string with queue and table endpoints pointing through the counter. */
-  readonly connectionString: string;
-  count(): { readonly queue: number; readonly table: number };
-  stop(): Promise<void>;
+export interface CountedAzurite {
+  readonly azurite: RunningAzurite;
+  /** Requests each of its services has received so far. */
+  count(): Promise<{ readonly queue: number; readonly table: number }>;
 }
 
-export async function countStorage(connectionString: string): Promise<StorageCounter> {
-  const counts = { queue: 0, table: 0 };
-  const servers: ReturnType<typeof createServer>[] = [];
-  let counted = connectionString;
-  for (const kind of ['queue', 'table'] as const) {
-    const key = kind === 'queue' ? 'QueueEndpoint' : 'TableEndpoint';
-    const match = new RegExp(`${key}=([^;]+)`).exec(connectionString);
-    if (match?.[1] === undefined) throw new Error(`no ${key} in the connection string`);
-    const target = new URL(match[1]);
-    const server = createServer((req, res) => {
-      counts[kind] += 1;
-      const forward = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.once('error', () => res.destroy());
-      req.pipe(forward);
-    });
-    server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    const { port } = server.address() as AddressInfo;
-    counted = counted.replace(match[1], `http://127.0.0.1:${port}${target.pathname}`);
-  }
+const answer = z.record(z.string(), z.number());
+
+/** An Azurite whose requests are counted, per service. */
+export async function startCountedAzurite(options: AzuriteOptions = {}): Promise<CountedAzurite> {
+  const reporterPort = await freePort();
+  const azurite = await startAzurite({
+    ...options,
+    nodeArgs: ['--import', join(import.meta.dirname, 'azurite-request-count.ts')],
+    env: { AZURITE_REQUEST_COUNT_PORT: String(reporterPort) },
+  });
+  const portOf = (url: string) => String(new URL(url).port);
   return {
-    connectionString: counted,
-    count: () => ({ ...counts }),
-    stop: () =>
-      Promise.all(
-        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-      ).then(() => undefined),
+    azurite,
+    async count() {
+      const response = await fetch(`http://127.0.0.1:${reporterPort}/`);
+      const counts = answer.parse(await response.json());
+      return {
+        queue: counts[portOf(azurite.endpoints.queue)] ?? 0,
+        table: counts[portOf(azurite.endpoints.table)] ?? 0,
+      };
+    },
   };
 }

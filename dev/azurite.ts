@@ -17,6 +17,10 @@ export interface AzuriteOptions {
   readonly ports?: { readonly blob?: number; readonly queue?: number; readonly table?: number };
   /** How long to wait for all three services to listen. */
   readonly startTimeoutMs?: number;
+  /** Node.js arguments for the emulator's process (a bench loads its request counter so). */
+  readonly nodeArgs?: readonly string[];
+  /** More environment for the emulator's process. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningAzurite {
@@ -37,6 +41,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const inMemory = options.inMemory ?? options.location === undefined;
   const entry = createRequire(import.meta.url).resolve('azurite/dist/src/azurite.js');
   const args = [
+    ...(options.nodeArgs ?? []),
     entry,
     '--blobPort',
     String(options.ports?.blob ?? 0),
@@ -58,7 +63,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     args.push('--location', location);
     cwd = location;
   }
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   // A parent that exits without stop() must not leave the emulator running.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
