@@ -1,6 +1,6 @@
 // Appointments created, changed and deleted, each timed from the change in the mailbox to the
-// push at PHONE-LiNK that shows it (the "reflected", p95 ≤ 3 s): Graph's notice, the
-// webhook, the delayed calendar-sync job, the re-read and the push, all as in a live system.
+// push at PHONE-LiNK that shows it: Graph's notice, the webhook, the calendar-sync job on the
+// changes queue, the re-read and the push, all as in a live system.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExchangeSimulator } from '../dev/exchange-sim/graph/exchange-simulator.ts';
 import type { PhonelinkSimulator, PresenceWire } from '../dev/phonelink-sim/phonelink-simulator.ts';

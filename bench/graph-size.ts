@@ -72,22 +72,17 @@ try {
   const queues = await startCountedAzurite();
   stops.push(() => queues.azurite.stop());
   let storage = queues.azurite.connectionString;
-  const counted = [queues];
+  let tables = queues;
   if (!process.env.BENCH_ONE_AZURITE) {
-    const tables = await startCountedAzurite();
+    tables = await startCountedAzurite();
     stops.push(() => tables.azurite.stop());
-    counted.push(tables);
     storage = storage.replace(
       /TableEndpoint=[^;]+/,
       `TableEndpoint=${tables.azurite.endpoints.table}/${DEV_ACCOUNT_NAME}`,
     );
   }
-  // The queue service of the first emulator and the table service of the last are the ones in use.
   const counter = {
-    count: async () => ({
-      queue: (await queues.count()).queue,
-      table: (await (counted.at(-1) ?? queues).count()).table,
-    }),
+    count: async () => ({ queue: (await queues.count()).queue, table: (await tables.count()).table }),
   };
   const exchange = await startExchangeSimulator({
     tenantId: TENANT,

@@ -152,41 +152,37 @@ describe('§2 state in Azure Table storage (Azurite)', () => {
     });
   }
 
-  it('moves appointments between the meta row and chunk rows as the list grows and shrinks', async () => {
+  /** Saves lists of the given sizes one after another, each read back whole before the next. */
+  async function saveAndReadBack(
+    userId: string,
+    sizes: readonly number[],
+    appointmentAt: (read: number, k: number) => Appointment,
+  ): Promise<void> {
     const window = { start: T0, end: T0 + MINUTE * 600 };
-    const sizes = [20, 600, 5, 300, 0, 1];
     for (const [i, size] of sizes.entries()) {
-      const list = Array.from({ length: size }, (_, k) => appointment(i * 1000 + k));
-      await saveAppointments(services.calendars, '206', window, list, {
+      const list = Array.from({ length: size }, (_, k) => appointmentAt(i, k));
+      await saveAppointments(services.calendars, userId, window, list, {
         readAt: T0 + i,
         because: `read ${i}`,
       });
       assert.deepEqual(
-        (await services.calendars.get('206'))?.appointments,
+        (await services.calendars.get(userId))?.appointments,
         list,
         `after ${size} appointments`,
       );
     }
+  }
+
+  it('moves appointments between the meta row and chunk rows as the list grows and shrinks', async () => {
+    await saveAndReadBack('206', [20, 600, 5, 300, 0, 1], (i, k) => appointment(i * 1000 + k));
   });
 
   it('stores subjects holding U+2028 or U+2029, whether kept in the meta row or in chunk rows (issue 15.5)', async () => {
     // Azurite fails a transaction over such a value (500) that it takes in a single write.
-    const window = { start: T0, end: T0 + MINUTE * 600 };
     const odd = (i: number) => appointment(i, { subject: `Line\u2028Break ${i} Para\u2029Graph` });
-    for (const [i, size] of [20, 600, 5, 300, 1].entries()) {
-      const list = Array.from({ length: size }, (_, k) =>
-        k === 2 || k === 0 ? odd(i * 1000 + k) : appointment(i * 1000 + k),
-      );
-      await saveAppointments(services.calendars, '2028', window, list, {
-        readAt: T0 + i,
-        because: `read ${i}`,
-      });
-      assert.deepEqual(
-        (await services.calendars.get('2028'))?.appointments,
-        list,
-        `after ${size} appointments`,
-      );
-    }
+    await saveAndReadBack('2028', [20, 600, 5, 300, 1], (i, k) =>
+      k === 2 || k === 0 ? odd(i * 1000 + k) : appointment(i * 1000 + k),
+    );
   });
 
   it('writes a transaction refused whole action by action, and returns the actions refused alone', async () => {

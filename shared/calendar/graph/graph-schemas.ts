@@ -119,26 +119,17 @@ export const tokenClaims = z.object({
   roles: z.array(z.string()).optional(),
 });
 
-/** `GET /users?$filter=…&$select=id,mail,userPrincipalName`. */
-export const directoryUsersPage = z.object({
-  value: z.array(
-    z.object({
-      id: z.string().min(1),
-      mail: z.string().nullish(),
-      userPrincipalName: z.string().nullish(),
-    }),
-  ),
+const directoryUser = z.object({
+  id: z.string().min(1),
+  mail: z.string().nullish(),
+  userPrincipalName: z.string().nullish(),
 });
+
+/** `GET /users?$filter=…&$select=id,mail,userPrincipalName`. */
+export const directoryUsersPage = z.object({ value: z.array(directoryUser) });
 
 /** `GET /users?$select=id,mail,userPrincipalName,proxyAddresses&$top=999`, paged. */
 export const directoryListPage = z.object({
-  value: z.array(
-    z.object({
-      id: z.string().min(1),
-      mail: z.string().nullish(),
-      userPrincipalName: z.string().nullish(),
-      proxyAddresses: z.array(z.string()).nullish(),
-    }),
-  ),
+  value: z.array(directoryUser.extend({ proxyAddresses: z.array(z.string()).nullish() })),
   '@odata.nextLink': z.string().nullish(),
 });
